@@ -1,0 +1,1 @@
+"""mentormatch service: the FastAPI application around the matching library."""

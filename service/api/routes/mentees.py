@@ -1,0 +1,89 @@
+"""Mentees: self-registration, and the coordinator's register of them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from service.api.deps import CoordinatorDep, Limit, Offset, RegistrarDep, SearchText, SessionDep
+from service.crud import mentees as crud
+from service.errors import responses
+from service.models import (
+    MenteeCreate,
+    MenteePublic,
+    MenteeRegistered,
+    MenteesPublic,
+    MenteeStatus,
+    MenteeUpdate,
+    Role,
+)
+from service.security import issue_token
+
+router = APIRouter(prefix="/mentees", tags=["mentees"])
+
+CodeFilter = Annotated[str | None, Query(max_length=64)]
+
+
+@router.post(
+    "",
+    response_model=MenteeRegistered,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 409),
+)
+def create_mentee(
+    data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep
+) -> MenteeRegistered:
+    """Register a mentee; the response carries their personal token, shown only once."""
+    mentee = crud.create(session=session, data=data)
+    _, secret = issue_token(session=session, role=Role.mentee, mentee_id=mentee.id)
+    return MenteeRegistered(mentee=crud.to_public(mentee), token=secret)
+
+
+@router.get("", response_model=MenteesPublic, responses=responses(401, 403))
+def list_mentees(
+    session: SessionDep,
+    _: CoordinatorDep,
+    sector: CodeFilter = None,
+    skill: CodeFilter = None,
+    region: CodeFilter = None,
+    stage: CodeFilter = None,
+    status: MenteeStatus | None = None,
+    q: SearchText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> MenteesPublic:
+    """List mentees, filtered and paginated, in registration order."""
+    data, count = crud.list_page(
+        session=session,
+        sector=sector,
+        skill=skill,
+        region=region,
+        stage=stage,
+        status=status,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return MenteesPublic(data=data, count=count)
+
+
+@router.get("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404))
+def read_mentee(mentee_id: int, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
+    """Read one mentee."""
+    return crud.to_public(crud.get(session=session, mentee_id=mentee_id))
+
+
+@router.patch("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404, 409))
+def update_mentee(
+    mentee_id: int, data: MenteeUpdate, session: SessionDep, _: CoordinatorDep
+) -> MenteePublic:
+    """Change some fields of a mentee, status included."""
+    mentee = crud.get(session=session, mentee_id=mentee_id)
+    return crud.to_public(crud.update(session=session, mentee=mentee, data=data))
+
+
+@router.delete(
+    "/{mentee_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404)
+)
+def delete_mentee(mentee_id: int, session: SessionDep, _: CoordinatorDep) -> None:
+    """Delete a mentee and their tokens."""
+    crud.delete(session=session, mentee=crud.get(session=session, mentee_id=mentee_id))

@@ -1,0 +1,89 @@
+"""Mentors: self-registration, and the coordinator's register of them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from service.api.deps import CoordinatorDep, Limit, Offset, RegistrarDep, SearchText, SessionDep
+from service.crud import mentors as crud
+from service.errors import responses
+from service.models import (
+    MentorCreate,
+    MentorPublic,
+    MentorRegistered,
+    MentorsPublic,
+    MentorStatus,
+    MentorUpdate,
+    Role,
+)
+from service.security import issue_token
+
+router = APIRouter(prefix="/mentors", tags=["mentors"])
+
+CodeFilter = Annotated[str | None, Query(max_length=64)]
+
+
+@router.post(
+    "",
+    response_model=MentorRegistered,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 409),
+)
+def create_mentor(
+    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep
+) -> MentorRegistered:
+    """Register a mentor; the response carries their personal token, shown only once."""
+    mentor = crud.create(session=session, data=data)
+    _, secret = issue_token(session=session, role=Role.mentor, mentor_id=mentor.id)
+    return MentorRegistered(mentor=crud.to_public(mentor), token=secret)
+
+
+@router.get("", response_model=MentorsPublic, responses=responses(401, 403))
+def list_mentors(
+    session: SessionDep,
+    _: CoordinatorDep,
+    sector: CodeFilter = None,
+    skill: CodeFilter = None,
+    region: CodeFilter = None,
+    kind: CodeFilter = None,
+    status: MentorStatus | None = None,
+    q: SearchText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> MentorsPublic:
+    """List mentors, filtered and paginated, in registration order."""
+    data, count = crud.list_page(
+        session=session,
+        sector=sector,
+        skill=skill,
+        region=region,
+        kind=kind,
+        status=status,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return MentorsPublic(data=data, count=count)
+
+
+@router.get("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404))
+def read_mentor(mentor_id: int, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
+    """Read one mentor."""
+    return crud.to_public(crud.get(session=session, mentor_id=mentor_id))
+
+
+@router.patch("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404, 409))
+def update_mentor(
+    mentor_id: int, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
+) -> MentorPublic:
+    """Change some fields of a mentor, status included."""
+    mentor = crud.get(session=session, mentor_id=mentor_id)
+    return crud.to_public(crud.update(session=session, mentor=mentor, data=data))
+
+
+@router.delete(
+    "/{mentor_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404)
+)
+def delete_mentor(mentor_id: int, session: SessionDep, _: CoordinatorDep) -> None:
+    """Delete a mentor and their tokens."""
+    crud.delete(session=session, mentor=crud.get(session=session, mentor_id=mentor_id))

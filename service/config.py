@@ -1,0 +1,34 @@
+"""Settings, read from ``MENTORMATCH_*`` environment variables and an optional ``.env``."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./mentormatch.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MENTORMATCH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; a SQLite file by default, PostgreSQL in production.",
+    )
+    registration_open: bool = Field(
+        default=True, description="Whether anyone may self-register as a mentor or mentee."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    max_page_size: int = Field(default=200, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65_535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

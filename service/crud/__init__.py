@@ -1,0 +1,1 @@
+"""Data-access functions: they add and flush, the request's session commits."""

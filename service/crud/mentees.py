@@ -1,0 +1,177 @@
+"""Data functions for mentees."""
+
+from typing import Any
+
+from sqlalchemy import exists, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from service.crud import profiles
+from service.crud.taxonomy import load_index
+from service.errors import FieldError, NotFound
+from service.models import (
+    Mentee,
+    MenteeCreate,
+    MenteePublic,
+    MenteeSelfUpdate,
+    MenteeStatus,
+    MenteeTerm,
+    Need,
+    Vocabulary,
+    utcnow,
+)
+
+CODE_FIELDS = {
+    "legal_form": Vocabulary.legal_form,
+    "stage": Vocabulary.stage,
+    "primary_sector": Vocabulary.sector,
+    "region": Vocabulary.region,
+    "other_sectors": Vocabulary.sector,
+}
+OPTIONAL_LISTS = ("other_sectors",)
+
+
+def to_public(mentee: Mentee) -> MenteePublic:
+    needs = [
+        Need(skill=term.code, priority=term.priority or 1)
+        for term in mentee.terms
+        if term.vocabulary == Vocabulary.skill.value
+    ]
+    other_sectors = profiles.codes_of(mentee.terms, Vocabulary.sector)
+    return MenteePublic.model_validate(
+        mentee, update={"needs": needs, "other_sectors": other_sectors}
+    )
+
+
+def _check(*, session: Session, values: dict[str, Any], current: dict[str, Any]) -> None:
+    index = load_index(session=session)
+    errors = profiles.check_codes(index=index, fields=CODE_FIELDS, values=values, current=current)
+    if values.get("needs") is not None:
+        held = [need["skill"] for need in current.get("needs", [])]
+        skills = [need["skill"] for need in values["needs"]]
+        for error in index.check(
+            vocabulary=Vocabulary.skill, field="needs", codes=skills, already_held=held
+        ):
+            errors.append(FieldError(field=error.field + ".skill", message=error.message))
+    merged = {**current, **values}
+    if merged.get("primary_sector") in (merged.get("other_sectors") or []):
+        errors.append(
+            FieldError(
+                field="other_sectors",
+                message=f"must not repeat the primary sector '{merged['primary_sector']}'",
+            )
+        )
+    profiles.raise_if_any(errors)
+
+
+def _set_lists(mentee: Mentee, values: dict[str, Any]) -> None:
+    if values.get("other_sectors") is not None:
+        profiles.replace_terms(
+            mentee.terms,
+            Vocabulary.sector,
+            values["other_sectors"],
+            lambda code, position: MenteeTerm(
+                vocabulary=Vocabulary.sector.value, code=code, position=position
+            ),
+        )
+    if values.get("needs") is not None:
+        priorities = {need["skill"]: need["priority"] for need in values["needs"]}
+        profiles.replace_terms(
+            mentee.terms,
+            Vocabulary.skill,
+            [*priorities],
+            lambda code, position: MenteeTerm(
+                vocabulary=Vocabulary.skill.value, code=code, position=position
+            ),
+        )
+        for term in mentee.terms:
+            if term.vocabulary == Vocabulary.skill.value:
+                term.priority = priorities[term.code]
+
+
+def get(*, session: Session, mentee_id: int) -> Mentee:
+    mentee = session.get(Mentee, mentee_id)
+    if mentee is None:
+        raise NotFound(f"no mentee with id {mentee_id}")
+    return mentee
+
+
+def create(*, session: Session, data: MenteeCreate) -> Mentee:
+    values = data.model_dump()
+    _check(session=session, values=values, current={})
+    profiles.ensure_email_free(session=session, table=Mentee, email=data.email, kind="mentee")
+    mentee = Mentee.model_validate(data)
+    _set_lists(mentee, values)
+    session.add(mentee)
+    profiles.flush_unique_email(session=session, kind="mentee")
+    return mentee
+
+
+def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mentee:
+    """Apply a partial update; ``data`` is a coordinator's or the mentee's own schema."""
+    values = profiles.without_nulls(
+        data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
+    )
+    _check(session=session, values=values, current=to_public(mentee).model_dump())
+    if "email" in values:
+        profiles.ensure_email_free(
+            session=session, table=Mentee, email=values["email"], kind="mentee", own_id=mentee.id
+        )
+    _set_lists(mentee, values)
+    scalars = {key: value for key, value in values.items() if key not in ("needs", *OPTIONAL_LISTS)}
+    mentee.sqlmodel_update(scalars)
+    mentee.updated_at = utcnow()
+    session.add(mentee)
+    profiles.flush_unique_email(session=session, kind="mentee")
+    return mentee
+
+
+def delete(*, session: Session, mentee: Mentee) -> None:
+    session.delete(mentee)
+    session.flush()
+
+
+def list_page(
+    *,
+    session: Session,
+    sector: str | None = None,
+    skill: str | None = None,
+    region: str | None = None,
+    status: MenteeStatus | None = None,
+    stage: str | None = None,
+    q: str | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[MenteePublic], int]:
+    conditions: list[ColumnElement[bool]] = []
+
+    def has_term(vocabulary: Vocabulary, code: str) -> ColumnElement[bool]:
+        return exists().where(
+            col(MenteeTerm.mentee_id) == col(Mentee.id),
+            col(MenteeTerm.vocabulary) == vocabulary.value,
+            col(MenteeTerm.code) == code,
+        )
+
+    if sector is not None:
+        conditions.append(
+            or_(col(Mentee.primary_sector) == sector, has_term(Vocabulary.sector, sector))
+        )
+    if skill is not None:
+        conditions.append(has_term(Vocabulary.skill, skill))
+    if region is not None:
+        conditions.append(col(Mentee.region) == region)
+    if status is not None:
+        conditions.append(col(Mentee.status) == status.value)
+    if stage is not None:
+        conditions.append(col(Mentee.stage) == stage)
+    if q:
+        conditions.append(
+            or_(
+                col(Mentee.name).icontains(q, autoescape=True),
+                col(Mentee.organisation).icontains(q, autoescape=True),
+            )
+        )
+    rows, count = profiles.page(
+        session=session, table=Mentee, conditions=conditions, limit=limit, offset=offset
+    )
+    return [to_public(row) for row in rows], count

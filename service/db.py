@@ -1,0 +1,59 @@
+"""Engine factory and the per-request session (one transaction per request)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Session, create_engine
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual PostgreSQL spellings and route them to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_database_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        # Requests run in a thread pool; each thread checks out its own connection,
+        # but the pool may hand a connection to a different thread than made it.
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; SQLAlchemy
+    # takes over (see _begin_sqlite), as its documentation recommends.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # SQLite ignores foreign keys unless asked, and WAL lets readers run beside a writer.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a session whose transaction commits when the request succeeds."""
+    engine: Engine = request.app.state.engine
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,47 @@
+"""The application factory: ``uvicorn --factory service.main:create_app``."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api.routes import api_router
+from service.config import Settings, get_settings
+from service.db import make_engine
+from service.errors import install_error_handlers
+from service.limits import BodySizeLimit
+
+DESCRIPTION = """
+Matching for a mentoring scheme for public service mutuals: coordinators curate
+mentors and mentees and decide pairings; participants manage their own profile
+through `/me` with the personal token they got when registering.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "engine", None) is None:
+            app.state.engine = make_engine(settings.database_url)
+            owns_engine = True
+        else:
+            owns_engine = False
+        try:
+            yield
+        finally:
+            if owns_engine:
+                app.state.engine.dispose()
+                app.state.engine = None
+
+    app = FastAPI(title="mentormatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = None
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    logging.getLogger("mentormatch").setLevel(settings.log_level.upper())
+    return app

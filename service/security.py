@@ -1,0 +1,80 @@
+"""Bearer tokens: generated with high entropy, shown once, stored as SHA-256 hashes.
+
+A token is random enough (256 bits) that a fast hash is safe: there is no
+password to brute-force, and a stolen table of hashes opens nothing.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from service.models import ApiToken, Role, utcnow
+
+TOKEN_PREFIX = "mm_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a coordinator, or the participant owning one profile."""
+
+    role: Role
+    token_id: int
+    mentor_id: int | None = None
+    mentee_id: int | None = None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role is Role.coordinator
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(
+    *,
+    session: Session,
+    role: Role,
+    name: str = "",
+    mentor_id: int | None = None,
+    mentee_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token row and return it with the secret, which is never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        role=role,
+        name=name,
+        token_hash=hash_token(secret),
+        prefix=secret[:10],
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate(*, session: Session, secret: str) -> Principal | None:
+    """The principal a secret stands for, or None if it is unknown, expired or revoked."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    digest = hash_token(secret)
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+    if token is None or token.id is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    return Principal(
+        role=Role(token.role),
+        token_id=token.id,
+        mentor_id=token.mentor_id,
+        mentee_id=token.mentee_id,
+    )

@@ -1,0 +1,117 @@
+"""Test database and client fixtures.
+
+The database is built once per session by running the real migrations, on
+SQLite by default or on the server named by ``MENTORMATCH_TEST_DATABASE_URL``
+(a scratch database is created there and dropped afterwards). Each test runs
+inside a transaction that is rolled back, so tests are independent and can run
+in any order; the app's session dependency is overridden to use it.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Session
+
+from service.config import Settings
+from service.db import get_session, make_engine, normalise_database_url
+from service.main import create_app
+from service.migrate import upgrade
+from service.models import Role
+from service.security import issue_token
+
+TEST_DATABASE_URL_VARIABLE = "MENTORMATCH_TEST_DATABASE_URL"
+
+
+def _scratch_server_database(server_url: str) -> tuple[str, Engine, str]:
+    """Create an empty database beside the one in ``server_url``; return its URL."""
+    url = make_url(normalise_database_url(server_url))
+    name = f"mentormatch_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name).render_as_string(hide_password=False), admin, name
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get(TEST_DATABASE_URL_VARIABLE)
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url, admin, name = _scratch_server_database(server_url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    # Commits inside the test (the app's, or a test's own) only release a savepoint;
+    # the outer transaction is rolled back when the test ends.
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, registration_open=True)
+
+
+@pytest.fixture
+def client(session: Session, settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.state.engine = engine
+
+    def test_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = test_session
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def coordinator(session: Session) -> dict[str, str]:
+    """Authorization headers of a coordinator."""
+    _, secret = issue_token(session=session, role=Role.coordinator, name="Test coordinator")
+    # Committed (to the test's savepoint) so that a request rolling back keeps it.
+    session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
