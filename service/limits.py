@@ -1,7 +1,13 @@
-"""A pure ASGI guard that refuses request bodies over a byte limit with a 413."""
+"""A pure ASGI guard that refuses request bodies over a byte limit with a 413.
+
+A declared Content-Length over the limit is refused before the body is read; a
+streamed body is cut off as soon as it passes the limit, by raising an
+HTTPException from ``receive`` that the app's error handler renders as usual.
+"""
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -20,7 +26,6 @@ class BodySizeLimit:
             return
 
         received = 0
-        response_started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -28,26 +33,19 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise HTTPException(413, self._detail)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
+        await self.app(scope, limited_receive, send)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            # A chunked body without Content-Length only shows its size while being read.
-            if not response_started:
-                await self._refuse(send)
+    @property
+    def _detail(self) -> str:
+        return f"request body is larger than {self.max_bytes} bytes"
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
             {
-                "detail": f"request body is larger than {self.max_bytes} bytes",
+                "detail": self._detail,
                 "code": "payload_too_large",
                 "errors": [],
             }
@@ -63,7 +61,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -36,7 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.engine.dispose()
                 app.state.engine = None
 
-    app = FastAPI(title="mentormatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="mentormatch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.engine = None
     app.dependency_overrides[get_settings] = lambda: settings

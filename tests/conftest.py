@@ -38,8 +38,7 @@ def _scratch_server_database(server_url: str) -> tuple[str, Engine, str]:
     return url.set(database=name).render_as_string(hide_password=False), admin, name
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _empty_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_url = os.environ.get(TEST_DATABASE_URL_VARIABLE)
     if not server_url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -51,6 +50,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's database, migrated once by the ``engine`` fixture."""
+    yield from _empty_database(tmp_path_factory)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own with nothing in it, for tests of migrations and the CLI."""
+    yield from _empty_database(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

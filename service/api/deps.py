@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -69,3 +69,6 @@ def require_registrar(principal: OptionalPrincipalDep, settings: SettingsDep) ->
 
 
 RegistrarDep = Annotated[Principal | None, Depends(require_registrar)]
+
+# Ids are 32-bit integers on every engine; a larger one could only be a 404, so say so early.
+ResourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The resource's id.")]

@@ -112,6 +112,9 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
+    if data.needs is not None:
+        # exclude_unset would also drop a need's defaulted priority.
+        values["needs"] = [need.model_dump() for need in data.needs]
     _check(session=session, values=values, current=to_public(mentee).model_dump())
     if "email" in values:
         profiles.ensure_email_free(

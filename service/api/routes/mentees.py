@@ -4,7 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from service.api.deps import CoordinatorDep, Limit, Offset, RegistrarDep, SearchText, SessionDep
+from service.api.deps import (
+    CoordinatorDep,
+    Limit,
+    Offset,
+    RegistrarDep,
+    ResourceId,
+    SearchText,
+    SessionDep,
+)
 from service.crud import mentees as crud
 from service.errors import responses
 from service.models import (
@@ -67,14 +75,14 @@ def list_mentees(
 
 
 @router.get("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404))
-def read_mentee(mentee_id: int, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
+def read_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
     """Read one mentee."""
     return crud.to_public(crud.get(session=session, mentee_id=mentee_id))
 
 
 @router.patch("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404, 409))
 def update_mentee(
-    mentee_id: int, data: MenteeUpdate, session: SessionDep, _: CoordinatorDep
+    mentee_id: ResourceId, data: MenteeUpdate, session: SessionDep, _: CoordinatorDep
 ) -> MenteePublic:
     """Change some fields of a mentee, status included."""
     mentee = crud.get(session=session, mentee_id=mentee_id)
@@ -84,6 +92,6 @@ def update_mentee(
 @router.delete(
     "/{mentee_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404)
 )
-def delete_mentee(mentee_id: int, session: SessionDep, _: CoordinatorDep) -> None:
+def delete_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> None:
     """Delete a mentee and their tokens."""
     crud.delete(session=session, mentee=crud.get(session=session, mentee_id=mentee_id))

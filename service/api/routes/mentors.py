@@ -4,7 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from service.api.deps import CoordinatorDep, Limit, Offset, RegistrarDep, SearchText, SessionDep
+from service.api.deps import (
+    CoordinatorDep,
+    Limit,
+    Offset,
+    RegistrarDep,
+    ResourceId,
+    SearchText,
+    SessionDep,
+)
 from service.crud import mentors as crud
 from service.errors import responses
 from service.models import (
@@ -67,14 +75,14 @@ def list_mentors(
 
 
 @router.get("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404))
-def read_mentor(mentor_id: int, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
+def read_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
     """Read one mentor."""
     return crud.to_public(crud.get(session=session, mentor_id=mentor_id))
 
 
 @router.patch("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404, 409))
 def update_mentor(
-    mentor_id: int, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
+    mentor_id: ResourceId, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
 ) -> MentorPublic:
     """Change some fields of a mentor, status included."""
     mentor = crud.get(session=session, mentor_id=mentor_id)
@@ -84,6 +92,6 @@ def update_mentor(
 @router.delete(
     "/{mentor_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404)
 )
-def delete_mentor(mentor_id: int, session: SessionDep, _: CoordinatorDep) -> None:
+def delete_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> None:
     """Delete a mentor and their tokens."""
     crud.delete(session=session, mentor=crud.get(session=session, mentor_id=mentor_id))
