@@ -1,0 +1,86 @@
+"""Exclusions: mentee-mentor pairs that must never be proposed.
+
+A participant may declare a conflict with someone of the other side by email,
+whether or not that person has registered: the exclusion keeps the email until
+a profile with it exists, then points at the profile.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict, EmailStr, field_validator
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+from service.models.base import UTCDateTime, utcnow
+from service.models.common import normalise_email
+
+
+class ExclusionReason(StrEnum):
+    conflict_of_interest = "conflict_of_interest"
+    declined = "declined"
+    rejected_proposal = "rejected_proposal"
+    pairing_ended = "pairing_ended"
+    other = "other"
+
+
+class Exclusion(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(
+            "(mentee_id IS NOT NULL OR mentee_email IS NOT NULL)"
+            " AND (mentor_id IS NOT NULL OR mentor_email IS NOT NULL)",
+            name="both_sides_named",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentee_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("mentee.id", ondelete="CASCADE"), index=True),
+    )
+    mentor_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("mentor.id", ondelete="CASCADE"), index=True),
+    )
+    # Set only while the named person has no profile.
+    mentee_email: str | None = Field(default=None, sa_column=Column(String(254), index=True))
+    mentor_email: str | None = Field(default=None, sa_column=Column(String(254), index=True))
+    reason: ExclusionReason = Field(sa_type=String(32))
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ExclusionCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
+
+    mentee_id: int = Field(ge=1, le=2**31 - 1)
+    mentor_id: int = Field(ge=1, le=2**31 - 1)
+    reason: ExclusionReason = ExclusionReason.conflict_of_interest
+    note: str = Field(default="", max_length=500)
+
+
+class ConflictDeclaration(SQLModel):
+    """A participant's declaration: never pair me with this person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
+
+    email: EmailStr = Field(max_length=254, description="The other person's email.")
+    note: str = Field(default="", max_length=500)
+
+    _email = field_validator("email", mode="after")(normalise_email)
+
+
+class ExclusionPublic(SQLModel):
+    id: int
+    mentee_id: int | None
+    mentor_id: int | None
+    mentee_email: str | None
+    mentor_email: str | None
+    reason: ExclusionReason
+    note: str
+    created_at: datetime
+
+
+class ExclusionsPublic(SQLModel):
+    data: list[ExclusionPublic]
+    count: int

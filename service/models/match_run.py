@@ -1,0 +1,197 @@
+"""Match runs: one solve of the assignment over the waiting cohort, and what it proposed."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+from service.models.base import UTCDateTime, utcnow
+
+
+class Objective(StrEnum):
+    max_matched = "max_matched"
+    max_score = "max_score"
+
+
+class Solver(StrEnum):
+    auto = "auto"
+    dense = "dense"
+    sparse = "sparse"
+    flow = "flow"
+
+
+class ProposalStatus(StrEnum):
+    proposed = "proposed"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+def _fk(table: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey(f"{table}.id", ondelete=ondelete), index=True, nullable=nullable
+        ),
+    )
+
+
+class MatchRun(SQLModel, table=True):
+    __tablename__ = "match_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    triggered_by: str = Field(default="", max_length=100)
+    parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    solver: str = Field(max_length=16)
+    mentees_considered: int
+    mentors_considered: int
+    matched_count: int
+    unmatched_count: int
+    total_score: float
+    mean_score: float
+    greedy_matched_count: int
+    greedy_total_score: float
+    duration_ms: float
+
+
+class Proposal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    match_run_id: int | None = _fk("match_run")
+    mentee_id: int | None = _fk("mentee")
+    mentor_id: int | None = _fk("mentor")
+    score: float = Field(sa_column=Column(Float, nullable=False))
+    components: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    reason: str = Field(max_length=1000)
+    runner_up_mentor_id: int | None = _fk("mentor", ondelete="SET NULL", nullable=True)
+    runner_up_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    status: ProposalStatus = Field(default=ProposalStatus.proposed, sa_type=String(16))
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str = Field(default="", max_length=500)
+
+
+class UnmatchedMentee(SQLModel, table=True):
+    __tablename__ = "unmatched_mentee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_run_id: int | None = _fk("match_run")
+    mentee_id: int | None = _fk("mentee")
+    reason_code: str = Field(max_length=32)
+    reason: str = Field(max_length=500)
+
+
+class Weights(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    skills: float = Field(default=0.4, ge=0, le=10)
+    sector: float = Field(default=0.25, ge=0, le=10)
+    region: float = Field(default=0.2, ge=0, le=10)
+    experience: float = Field(default=0.15, ge=0, le=10)
+
+
+class CohortFilter(SQLModel):
+    """Which waiting mentees and active mentors a run considers; empty means all."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    sectors: list[str] = Field(default_factory=list, max_length=50)
+    regions: list[str] = Field(default_factory=list, max_length=20)
+    mentee_ids: list[int] = Field(default_factory=list, max_length=100_000)
+    mentor_ids: list[int] = Field(default_factory=list, max_length=100_000)
+
+
+class MatchRunCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    weights: Weights = Field(default_factory=Weights)
+    min_score: float = Field(default=0.2, ge=0, le=1, description="Pairs below are never proposed.")
+    objective: Objective = Field(
+        default=Objective.max_matched,
+        description="max_matched: most mentees matched, then highest total score; "
+        "max_score: highest total score.",
+    )
+    balance: float = Field(
+        default=0.0, ge=0, le=1, description="Penalty per extra mentee of one mentor."
+    )
+    waiting_bonus: float = Field(
+        default=0.05, ge=0, le=1, description="Priority per earlier run a mentee waited."
+    )
+    solver: Solver = Solver.auto
+    cohort: CohortFilter = Field(default_factory=CohortFilter)
+
+
+class MatchRunPublic(SQLModel):
+    id: int
+    created_at: datetime
+    triggered_by: str
+    parameters: dict[str, Any]
+    solver: str
+    mentees_considered: int
+    mentors_considered: int
+    matched_count: int
+    unmatched_count: int
+    total_score: float
+    mean_score: float
+    greedy_matched_count: int
+    greedy_total_score: float
+    extra_matched_over_greedy: int
+    score_gain_over_greedy: float
+    duration_ms: float
+
+
+class MatchRunsPublic(SQLModel):
+    data: list[MatchRunPublic]
+    count: int
+
+
+class PersonRef(SQLModel):
+    id: int
+    name: str
+    organisation: str
+
+
+class ProposalPublic(SQLModel):
+    id: int
+    match_run_id: int
+    mentee: PersonRef
+    mentor: PersonRef
+    score: float
+    components: dict[str, float]
+    reason: str
+    runner_up: PersonRef | None
+    runner_up_score: float | None
+    status: ProposalStatus
+    decided_at: datetime | None
+    decision_note: str
+
+
+class ProposalsPublic(SQLModel):
+    data: list[ProposalPublic]
+    count: int
+
+
+class UnmatchedPublic(SQLModel):
+    mentee: PersonRef
+    reason_code: str
+    reason: str
+
+
+class UnmatchedListPublic(SQLModel):
+    data: list[UnmatchedPublic]
+    count: int
+
+
+class AcceptRequest(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    proposal_ids: list[int] | None = Field(
+        default=None, max_length=100_000, description="Omit to accept every open proposal."
+    )
+
+
+class RejectRequest(SQLModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
+
+    reason: str = Field(min_length=1, max_length=500)
