@@ -1,0 +1,55 @@
+"""Matching mentees with mentors: scores, capacitated assignment, explanations.
+
+The pure numeric core of mentormatch. It imports numpy and scipy only (and
+optionally ortools for the ``'flow'`` solver); it does no I/O.
+
+Typical use is one call to `match`; the lower-level `encode_cohort`,
+`score_cohort`, `assign`, `greedy_assign` and `quality_report` work on arrays.
+
+Errors: invalid input raises the built-in ``ValueError`` with an exact message
+(shape mismatch, NaN, negative capacity, unknown code, parameter, objective or
+solver). An infeasible problem is never an error: mentees are left unmatched,
+each with a reason code from `UNMATCHED_CODES`.
+"""
+
+from ._encode import Cohort, encode_cohort
+from ._explain import UNMATCHED_CODES
+from ._match import MatchResult, Pair, Unmatched, match
+from ._model import (
+    MEETING_MODES,
+    MENTOR_KINDS,
+    STAGES,
+    MatchParameters,
+    MenteeProfile,
+    MentorProfile,
+    Vocabulary,
+    Weights,
+)
+from ._report import QualityReport, quality_report
+from ._scores import Scores, score_cohort
+from ._solve import Assignment, assign, greedy_assign
+
+__all__ = [
+    "Assignment",
+    "Cohort",
+    "MEETING_MODES",
+    "MENTOR_KINDS",
+    "MatchParameters",
+    "MatchResult",
+    "MenteeProfile",
+    "MentorProfile",
+    "Pair",
+    "QualityReport",
+    "STAGES",
+    "Scores",
+    "UNMATCHED_CODES",
+    "Unmatched",
+    "Vocabulary",
+    "Weights",
+    "assign",
+    "encode_cohort",
+    "greedy_assign",
+    "match",
+    "quality_report",
+    "score_cohort",
+]
