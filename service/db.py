@@ -17,6 +17,10 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+SQLITE_WRITE_INTENT = "mentormatch_sqlite_write_intent"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -44,13 +48,26 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A writing transaction takes the write lock up front (BEGIN IMMEDIATE): two
+    # requests that read then write would otherwise fail on upgrading their locks
+    # instead of waiting their turn.
+    immediate = connection.get_execution_options().get(SQLITE_WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as one that will write (before it reads)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_WRITE_INTENT: True})
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """Yield a session whose transaction commits when the request succeeds."""
     engine: Engine = request.app.state.engine
     with Session(engine) as session:
+        if request.method not in READ_METHODS:
+            begin_write(session)
         try:
             yield session
             session.commit()

@@ -134,6 +134,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "This role may not do this."},
     404: {"model": ErrorBody, "description": "No such resource."},
     409: {"model": ErrorBody, "description": "Clashes with the current state."},
+    413: {"model": ErrorBody, "description": "The request body or file is too large."},
     422: {"model": ErrorBody, "description": "Invalid input; each error names its field."},
 }
 

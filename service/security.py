@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.models import ApiToken, Role, utcnow
 
@@ -23,6 +23,7 @@ class Principal:
 
     role: Role
     token_id: int
+    name: str = ""
     mentor_id: int | None = None
     mentee_id: int | None = None
 
@@ -75,6 +76,24 @@ def authenticate(*, session: Session, secret: str) -> Principal | None:
     return Principal(
         role=Role(token.role),
         token_id=token.id,
+        name=token.name,
         mentor_id=token.mentor_id,
         mentee_id=token.mentee_id,
     )
+
+
+def replace_participant_token(
+    *, session: Session, mentor_id: int | None = None, mentee_id: int | None = None
+) -> str:
+    """Revoke a participant's tokens and issue a new one; returns its secret."""
+    owner = (
+        ApiToken.mentor_id == mentor_id
+        if mentor_id is not None
+        else ApiToken.mentee_id == mentee_id
+    )
+    for token in session.exec(select(ApiToken).where(owner, col(ApiToken.revoked_at).is_(None))):
+        token.revoked_at = utcnow()
+        session.add(token)
+    role = Role.mentor if mentor_id is not None else Role.mentee
+    _, secret = issue_token(session=session, role=role, mentor_id=mentor_id, mentee_id=mentee_id)
+    return secret

@@ -203,7 +203,6 @@ def upgrade() -> None:
         sa.Column("meeting_mode", sa.String(length=16), nullable=False),
         sa.Column("goals", sa.String(length=2000), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("runs_waited", sa.Integer(), nullable=False),
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mentee")),
         sa.UniqueConstraint("email", name=op.f("uq_mentee_email")),

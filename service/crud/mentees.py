@@ -6,8 +6,8 @@ from sqlalchemy import exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.crud import profiles
-from service.crud.taxonomy import load_index
+from service.crud import exclusions, profiles
+from service.crud.taxonomy import TaxonomyIndex, load_index
 from service.errors import FieldError, NotFound
 from service.models import (
     Mentee,
@@ -43,8 +43,10 @@ def to_public(mentee: Mentee) -> MenteePublic:
     )
 
 
-def _check(*, session: Session, values: dict[str, Any], current: dict[str, Any]) -> None:
-    index = load_index(session=session)
+def problems(
+    *, index: TaxonomyIndex, values: dict[str, Any], current: dict[str, Any]
+) -> list[FieldError]:
+    """What the taxonomy says is wrong with these (new or changed) values."""
     errors = profiles.check_codes(index=index, fields=CODE_FIELDS, values=values, current=current)
     if values.get("needs") is not None:
         held = [need["skill"] for need in current.get("needs", [])]
@@ -61,7 +63,7 @@ def _check(*, session: Session, values: dict[str, Any], current: dict[str, Any])
                 message=f"must not repeat the primary sector '{merged['primary_sector']}'",
             )
         )
-    profiles.raise_if_any(errors)
+    return errors
 
 
 def _set_lists(mentee: Mentee, values: dict[str, Any]) -> None:
@@ -96,14 +98,21 @@ def get(*, session: Session, mentee_id: int) -> Mentee:
     return mentee
 
 
-def create(*, session: Session, data: MenteeCreate) -> Mentee:
-    values = data.model_dump()
-    _check(session=session, values=values, current={})
-    profiles.ensure_email_free(session=session, table=Mentee, email=data.email, kind="mentee")
+def build(data: MenteeCreate) -> Mentee:
+    """A new mentee row with its terms, not yet added to a session."""
     mentee = Mentee.model_validate(data)
-    _set_lists(mentee, values)
+    _set_lists(mentee, data.model_dump())
+    return mentee
+
+
+def create(*, session: Session, data: MenteeCreate) -> Mentee:
+    index = load_index(session=session)
+    profiles.raise_if_any(problems(index=index, values=data.model_dump(), current={}))
+    profiles.ensure_email_free(session=session, table=Mentee, email=data.email, kind="mentee")
+    mentee = build(data)
     session.add(mentee)
     profiles.flush_unique_email(session=session, kind="mentee")
+    exclusions.resolve_pending(session=session, mentee=mentee)
     return mentee
 
 
@@ -115,7 +124,9 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     if data.needs is not None:
         # exclude_unset would also drop a need's defaulted priority.
         values["needs"] = [need.model_dump() for need in data.needs]
-    _check(session=session, values=values, current=to_public(mentee).model_dump())
+    index = load_index(session=session)
+    current = to_public(mentee).model_dump()
+    profiles.raise_if_any(problems(index=index, values=values, current=current))
     if "email" in values:
         profiles.ensure_email_free(
             session=session, table=Mentee, email=values["email"], kind="mentee", own_id=mentee.id
@@ -126,6 +137,7 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     mentee.updated_at = utcnow()
     session.add(mentee)
     profiles.flush_unique_email(session=session, kind="mentee")
+    exclusions.resolve_pending(session=session, mentee=mentee)
     return mentee
 
 

@@ -7,9 +7,9 @@ from sqlalchemy import exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.crud import profiles
-from service.crud.taxonomy import load_index
-from service.errors import NotFound
+from service.crud import exclusions, profiles
+from service.crud.taxonomy import TaxonomyIndex, load_index
+from service.errors import FieldError, NotFound
 from service.models import (
     Mentor,
     MentorCreate,
@@ -72,17 +72,28 @@ def get(*, session: Session, mentor_id: int) -> Mentor:
     return mentor
 
 
-def create(*, session: Session, data: MentorCreate) -> Mentor:
-    values = data.model_dump()
-    index = load_index(session=session)
-    profiles.raise_if_any(
-        profiles.check_codes(index=index, fields=CODE_FIELDS, values=values, current={})
-    )
-    profiles.ensure_email_free(session=session, table=Mentor, email=data.email, kind="mentor")
+def problems(
+    *, index: TaxonomyIndex, values: dict[str, Any], current: dict[str, Any]
+) -> list[FieldError]:
+    """What the taxonomy says is wrong with these (new or changed) values."""
+    return profiles.check_codes(index=index, fields=CODE_FIELDS, values=values, current=current)
+
+
+def build(data: MentorCreate) -> Mentor:
+    """A new mentor row with its terms, not yet added to a session."""
     mentor = Mentor.model_validate(data)
-    _set_lists(mentor, values)
+    _set_lists(mentor, data.model_dump())
+    return mentor
+
+
+def create(*, session: Session, data: MentorCreate) -> Mentor:
+    index = load_index(session=session)
+    profiles.raise_if_any(problems(index=index, values=data.model_dump(), current={}))
+    profiles.ensure_email_free(session=session, table=Mentor, email=data.email, kind="mentor")
+    mentor = build(data)
     session.add(mentor)
     profiles.flush_unique_email(session=session, kind="mentor")
+    exclusions.resolve_pending(session=session, mentor=mentor)
     return mentor
 
 
@@ -92,11 +103,7 @@ def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mento
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
     index = load_index(session=session)
-    profiles.raise_if_any(
-        profiles.check_codes(
-            index=index, fields=CODE_FIELDS, values=values, current=_current(mentor)
-        )
-    )
+    profiles.raise_if_any(problems(index=index, values=values, current=_current(mentor)))
     if "email" in values:
         profiles.ensure_email_free(
             session=session, table=Mentor, email=values["email"], kind="mentor", own_id=mentor.id
@@ -107,6 +114,7 @@ def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mento
     mentor.updated_at = utcnow()
     session.add(mentor)
     profiles.flush_unique_email(session=session, kind="mentor")
+    exclusions.resolve_pending(session=session, mentor=mentor)
     return mentor
 
 

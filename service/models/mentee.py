@@ -49,8 +49,6 @@ class MenteeBase(SQLModel):
 class Mentee(MenteeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     status: MenteeStatus = Field(default=MenteeStatus.waiting, sa_type=String(16), index=True)
-    # Match runs that left this mentee unmatched; feeds the waiting priority.
-    runs_waited: int = Field(default=0, ge=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     terms: list["MenteeTerm"] = Relationship(
@@ -128,7 +126,6 @@ class MenteeUpdate(MenteeSelfUpdate):
 class MenteePublic(_MenteeLists, MenteeBase):
     id: int
     status: MenteeStatus
-    runs_waited: int
     created_at: datetime
     updated_at: datetime
 

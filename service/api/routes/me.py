@@ -7,14 +7,21 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from service.api.deps import PrincipalDep, SessionDep
-from service.crud import mentees, mentors
+from service.api.deps import PrincipalDep, ResourceId, SessionDep
+from service.crud import exclusions, mentees, mentors, pairings
 from service.errors import Forbidden, responses
 from service.models import (
+    ConflictDeclaration,
+    FitFeedback,
+    Mentee,
     MenteePublic,
     MenteeSelfUpdate,
+    Mentor,
     MentorPublic,
     MentorSelfUpdate,
+    MyPairing,
+    Pairing,
+    Partner,
     Role,
 )
 from service.security import Principal
@@ -101,3 +108,68 @@ def delete_me(session: SessionDep, principal: PrincipalDep) -> None:
         mentees.delete(
             session=session, mentee=mentees.get(session=session, mentee_id=principal.mentee_id)
         )
+
+
+def _my_pairing(session: SessionDep, principal: Principal, pairing: Pairing) -> MyPairing:
+    if principal.mentee_id is not None:
+        partner: Mentor | Mentee | None = session.get(Mentor, pairing.mentor_id)
+    else:
+        partner = session.get(Mentee, pairing.mentee_id)
+    assert partner is not None
+    assert partner.id is not None
+    return MyPairing.model_validate(
+        pairing,
+        update={
+            "partner": Partner(
+                id=partner.id,
+                name=partner.name,
+                email=partner.email,
+                organisation=partner.organisation,
+            )
+        },
+    )
+
+
+@router.get("/pairings", response_model=list[MyPairing], responses=responses(401, 403))
+def list_my_pairings(session: SessionDep, principal: PrincipalDep) -> list[MyPairing]:
+    """Your pairings, newest first, with your partner's contact details."""
+    _participant(principal)
+    return [
+        _my_pairing(session, principal, pairing)
+        for pairing in pairings.list_for(session=session, principal=principal)
+    ]
+
+
+@router.post(
+    "/pairings/{pairing_id}/fit",
+    response_model=MyPairing,
+    responses=responses(401, 403, 404, 409),
+)
+def record_my_fit(
+    pairing_id: ResourceId, data: FitFeedback, session: SessionDep, principal: PrincipalDep
+) -> MyPairing:
+    """Say how your pairing fits: good fit, still deciding, or not a fit."""
+    _participant(principal)
+    pairing = pairings.record_fit(
+        session=session, principal=principal, pairing_id=pairing_id, fit=data.fit
+    )
+    return _my_pairing(session, principal, pairing)
+
+
+class Recorded(SQLModel):
+    detail: str
+
+
+@router.post(
+    "/conflicts",
+    response_model=Recorded,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(401, 403),
+)
+def declare_conflict(
+    data: ConflictDeclaration, session: SessionDep, principal: PrincipalDep
+) -> Recorded:
+    """Never be paired with the person with this email, whether or not they are registered."""
+    _participant(principal)
+    exclusions.declare(session=session, principal=principal, data=data)
+    return Recorded(detail="recorded; you will not be paired with this person")

@@ -2,8 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
+from service import spreadsheets
+from service.api.csv import AccessToken, CsvBody, Imported, csv_response
 from service.api.deps import (
     CoordinatorDep,
     Limit,
@@ -24,7 +26,7 @@ from service.models import (
     MentorUpdate,
     Role,
 )
-from service.security import issue_token
+from service.security import issue_token, replace_participant_token
 
 router = APIRouter(prefix="/mentors", tags=["mentors"])
 
@@ -72,6 +74,44 @@ def list_mentors(
         offset=offset,
     )
     return MentorsPublic(data=data, count=count)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={**responses(401, 403), 200: {"content": {"text/csv": {}}}},
+)
+def export_mentors(session: SessionDep, _: CoordinatorDep) -> Response:
+    """Every mentor as CSV (one row each, lists separated by ';')."""
+    return csv_response(
+        spreadsheets.export(session=session, sheet=spreadsheets.MENTORS), "mentors.csv"
+    )
+
+
+@router.post(
+    "/import",
+    response_model=Imported,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 413),
+)
+def import_mentors(session: SessionDep, _: CoordinatorDep, content: CsvBody = b"") -> Imported:
+    """Create mentors from a CSV file: every row, or none (each error names its row)."""
+    people = spreadsheets.import_rows(session=session, sheet=spreadsheets.MENTORS, content=content)
+    return Imported(created=len(people), ids=[person.id for person in people if person.id])
+
+
+@router.post(
+    "/{mentor_id}/access-token",
+    response_model=AccessToken,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 404),
+)
+def issue_mentor_token(
+    mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep
+) -> AccessToken:
+    """Give a mentor a new personal token (for imported profiles); older ones stop working."""
+    mentor = crud.get(session=session, mentor_id=mentor_id)
+    return AccessToken(token=replace_participant_token(session=session, mentor_id=mentor.id))
 
 
 @router.get("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404))

@@ -1,0 +1,135 @@
+"""Match runs: trigger, review, and decide on the proposed pairings."""
+
+from fastapi import APIRouter, Response, status
+
+from service.api.csv import csv_response
+from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep
+from service.crud import match_runs as crud
+from service.errors import responses
+from service.models import (
+    AcceptRequest,
+    MatchRunCreate,
+    MatchRunPublic,
+    MatchRunsPublic,
+    ProposalPublic,
+    ProposalsPublic,
+    ProposalStatus,
+    RejectRequest,
+    UnmatchedListPublic,
+)
+
+router = APIRouter(prefix="/match-runs", tags=["match runs"])
+
+
+@router.post(
+    "",
+    response_model=MatchRunPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403),
+)
+def create_match_run(
+    data: MatchRunCreate, session: SessionDep, coordinator: CoordinatorDep
+) -> MatchRunPublic:
+    """Propose pairings for the waiting mentees and store the run with its proposals."""
+    run = crud.trigger(session=session, data=data, triggered_by=coordinator.name)
+    return crud.to_public(run)
+
+
+@router.get("", response_model=MatchRunsPublic, responses=responses(401, 403))
+def list_match_runs(
+    session: SessionDep, _: CoordinatorDep, limit: Limit = 50, offset: Offset = 0
+) -> MatchRunsPublic:
+    """List match runs, oldest first."""
+    data, count = crud.list_page(session=session, limit=limit, offset=offset)
+    return MatchRunsPublic(data=data, count=count)
+
+
+@router.get("/{run_id}", response_model=MatchRunPublic, responses=responses(401, 403, 404))
+def read_match_run(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MatchRunPublic:
+    """Read one run's parameters and statistics."""
+    return crud.to_public(crud.get(session=session, run_id=run_id))
+
+
+@router.get(
+    "/{run_id}/proposals", response_model=ProposalsPublic, responses=responses(401, 403, 404)
+)
+def list_proposals(
+    run_id: ResourceId,
+    session: SessionDep,
+    _: CoordinatorDep,
+    status: ProposalStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> ProposalsPublic:
+    """A run's proposals with scores, components, reasons and runners-up."""
+    data, count = crud.proposals_page(
+        session=session, run_id=run_id, status=status, limit=limit, offset=offset
+    )
+    return ProposalsPublic(data=data, count=count)
+
+
+@router.get(
+    "/{run_id}/unmatched",
+    response_model=UnmatchedListPublic,
+    responses=responses(401, 403, 404),
+)
+def list_unmatched(
+    run_id: ResourceId,
+    session: SessionDep,
+    _: CoordinatorDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> UnmatchedListPublic:
+    """The mentees a run left unmatched, each with the reason."""
+    data, count = crud.unmatched_page(session=session, run_id=run_id, limit=limit, offset=offset)
+    return UnmatchedListPublic(data=data, count=count)
+
+
+@router.get(
+    "/{run_id}/proposals.csv",
+    response_class=Response,
+    responses={**responses(401, 403, 404), 200: {"content": {"text/csv": {}}}},
+)
+def export_proposals(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
+    """A run's proposals as CSV."""
+    text = crud.proposals_csv(session=session, run_id=run_id)
+    return csv_response(text, f"match-run-{run_id}-proposals.csv")
+
+
+@router.get(
+    "/{run_id}/unmatched.csv",
+    response_class=Response,
+    responses={**responses(401, 403, 404), 200: {"content": {"text/csv": {}}}},
+)
+def export_unmatched(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
+    """A run's unmatched mentees and their reasons as CSV."""
+    text = crud.unmatched_csv(session=session, run_id=run_id)
+    return csv_response(text, f"match-run-{run_id}-unmatched.csv")
+
+
+@router.post(
+    "/{run_id}/accept",
+    response_model=list[ProposalPublic],
+    responses=responses(401, 403, 404, 409),
+)
+def accept_proposals(
+    run_id: ResourceId, data: AcceptRequest, session: SessionDep, _: CoordinatorDep
+) -> list[ProposalPublic]:
+    """Accept the listed proposals (or all open ones): every one becomes a pairing, or none."""
+    return crud.accept(session=session, run_id=run_id, proposal_ids=data.proposal_ids)
+
+
+@router.post(
+    "/{run_id}/proposals/{proposal_id}/reject",
+    response_model=ProposalPublic,
+    responses=responses(401, 403, 404, 409),
+)
+def reject_proposal(
+    run_id: ResourceId,
+    proposal_id: ResourceId,
+    data: RejectRequest,
+    session: SessionDep,
+    _: CoordinatorDep,
+) -> ProposalPublic:
+    """Reject a proposal; the pair is never proposed again."""
+    return crud.reject(session=session, run_id=run_id, proposal_id=proposal_id, reason=data.reason)

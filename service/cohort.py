@@ -1,0 +1,257 @@
+"""Loading the cohort a match run considers, in a fixed number of bulk queries.
+
+Turns database rows into the plain profiles `matching` takes: waiting mentees
+without an active pairing, active mentors with places left, and every pair that
+must not be proposed (exclusions, and people of the same organisation).
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+import matching
+from service.crud.exclusions import excluded_pairs
+from service.crud.taxonomy import TaxonomyIndex, load_index
+from service.models import (
+    CohortFilter,
+    Mentee,
+    MenteeStatus,
+    MenteeTerm,
+    Mentor,
+    MentorStatus,
+    MentorTerm,
+    Pairing,
+    PairingStatus,
+    UnmatchedMentee,
+    Vocabulary,
+)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    mentee_ids: list[int]
+    mentor_ids: list[int]
+    mentees: list[matching.MenteeProfile]
+    mentors: list[matching.MentorProfile]
+    capacities: npt.NDArray[np.int64]
+    forbidden: npt.NDArray[np.int64]
+    vocabulary: matching.Vocabulary
+
+
+def normalise_organisation(name: str) -> str:
+    """Compare organisations regardless of case, punctuation and legal suffixes."""
+    words = re.sub(r"[^a-z0-9]+", " ", name.casefold()).split()
+    suffixes = {"ltd", "limited", "cic", "plc", "llp", "the", "cio"}
+    return " ".join(word for word in words if word not in suffixes)
+
+
+def vocabulary_of(index: TaxonomyIndex) -> matching.Vocabulary:
+    labels = {term.code: term.label for terms in index.terms.values() for term in terms.values()}
+    return matching.Vocabulary(
+        sectors={code: t.group_code or "" for code, t in index.terms[Vocabulary.sector].items()},
+        skills={code: t.group_code or "" for code, t in index.terms[Vocabulary.skill].items()},
+        regions=tuple(index.terms[Vocabulary.region]),
+        legal_forms=tuple(index.terms[Vocabulary.legal_form]),
+        labels=labels,
+    )
+
+
+def _active_pairing(person: Any, column: Any) -> ColumnElement[bool]:
+    return exists().where(col(column) == person.id, col(Pairing.status) == PairingStatus.active)
+
+
+def mentee_conditions(cohort: CohortFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        col(Mentee.status) == MenteeStatus.waiting,
+        ~_active_pairing(Mentee, Pairing.mentee_id),
+    ]
+    if cohort.sectors:
+        conditions.append(col(Mentee.primary_sector).in_(cohort.sectors))
+    if cohort.regions:
+        conditions.append(col(Mentee.region).in_(cohort.regions))
+    if cohort.mentee_ids:
+        conditions.append(col(Mentee.id).in_(cohort.mentee_ids))
+    return conditions
+
+
+def mentor_conditions(cohort: CohortFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(Mentor.status) == MentorStatus.active]
+    if cohort.mentor_ids:
+        conditions.append(col(Mentor.id).in_(cohort.mentor_ids))
+    return conditions
+
+
+def _terms_by_owner(
+    session: Session, owner_column: Any, table: Any, owner_ids: Any
+) -> dict[int, list[Any]]:
+    rows = session.execute(
+        select(table).where(col(owner_column).in_(owner_ids)).order_by(owner_column, table.position)
+    ).scalars()
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, owner_column.key)].append(row)
+    return grouped
+
+
+def load_mentees(
+    session: Session, conditions: Sequence[ColumnElement[bool]]
+) -> tuple[list[int], list[str], list[matching.MenteeProfile]]:
+    selected = select(col(Mentee.id)).where(*conditions)
+    rows = session.execute(
+        select(
+            col(Mentee.id),
+            col(Mentee.organisation),
+            col(Mentee.primary_sector),
+            col(Mentee.region),
+            col(Mentee.meeting_mode),
+            col(Mentee.legal_form),
+            col(Mentee.stage),
+        )
+        .where(col(Mentee.id).in_(selected))
+        .order_by(col(Mentee.id))
+    ).all()
+    terms = _terms_by_owner(session, MenteeTerm.mentee_id, MenteeTerm, selected)
+    waited: dict[int, int] = dict(
+        session.execute(
+            select(col(UnmatchedMentee.mentee_id), func.count())
+            .where(col(UnmatchedMentee.mentee_id).in_(selected))
+            .group_by(col(UnmatchedMentee.mentee_id))
+        ).all()
+    )
+    ids, organisations, profiles = [], [], []
+    for mentee_id, organisation, sector, region, mode, legal_form, stage in rows:
+        own = terms.get(mentee_id, [])
+        ids.append(mentee_id)
+        organisations.append(organisation)
+        profiles.append(
+            matching.MenteeProfile(
+                primary_sector=sector,
+                needs=tuple(
+                    (t.code, t.priority or 2) for t in own if t.vocabulary == Vocabulary.skill
+                ),
+                region=region,
+                meeting_mode=str(mode),
+                legal_form=legal_form,
+                stage=stage,
+                other_sectors=tuple(t.code for t in own if t.vocabulary == Vocabulary.sector),
+                waited=int(waited.get(mentee_id, 0)),
+            )
+        )
+    return ids, organisations, profiles
+
+
+def load_mentors(
+    session: Session, conditions: Sequence[ColumnElement[bool]]
+) -> tuple[list[int], list[str], list[matching.MentorProfile], list[int]]:
+    """Mentors with places left, and how many places each has left."""
+    active = (
+        select(col(Pairing.mentor_id), func.count().label("active"))
+        .where(col(Pairing.status) == PairingStatus.active)
+        .group_by(col(Pairing.mentor_id))
+        .subquery()
+    )
+    remaining = Mentor.capacity - func.coalesce(active.c.active, 0)
+    selected = (
+        select(col(Mentor.id))
+        .outerjoin(active, active.c.mentor_id == Mentor.id)
+        .where(*conditions, remaining > 0)
+    )
+    rows = session.execute(
+        select(
+            col(Mentor.id),
+            col(Mentor.organisation),
+            col(Mentor.kind),
+            col(Mentor.led_spin_out),
+            col(Mentor.years_experience),
+            col(Mentor.home_region),
+            col(Mentor.meeting_mode),
+            remaining,
+        )
+        .outerjoin(active, active.c.mentor_id == Mentor.id)
+        .where(col(Mentor.id).in_(selected))
+        .order_by(col(Mentor.id))
+    ).all()
+    terms = _terms_by_owner(session, MentorTerm.mentor_id, MentorTerm, selected)
+    ids, organisations, profiles, places = [], [], [], []
+    for mentor_id, organisation, kind, spin_out, years, home, mode, left in rows:
+        own = terms.get(mentor_id, [])
+
+        def codes(vocabulary: Vocabulary, own: list[Any] = own) -> tuple[str, ...]:
+            return tuple(t.code for t in own if t.vocabulary == vocabulary)
+
+        ids.append(mentor_id)
+        organisations.append(organisation)
+        places.append(int(left))
+        profiles.append(
+            matching.MentorProfile(
+                sectors=codes(Vocabulary.sector),
+                skills=codes(Vocabulary.skill),
+                legal_forms=codes(Vocabulary.legal_form),
+                led_spin_out=bool(spin_out),
+                years_experience=int(years),
+                home_region=home,
+                meeting_mode=str(mode),
+                regions_served=codes(Vocabulary.region),
+                kind=kind,
+                capacity=int(left),
+            )
+        )
+    return ids, organisations, profiles, places
+
+
+def forbidden_indices(
+    *,
+    mentee_ids: Sequence[int],
+    mentor_ids: Sequence[int],
+    mentee_organisations: Iterable[str],
+    mentor_organisations: Iterable[str],
+    excluded: set[tuple[int, int]],
+) -> npt.NDArray[np.int64]:
+    """(mentee index, mentor index) rows for excluded pairs and same-organisation pairs."""
+    mentee_index = {mentee_id: i for i, mentee_id in enumerate(mentee_ids)}
+    mentor_index = {mentor_id: j for j, mentor_id in enumerate(mentor_ids)}
+    pairs = [
+        (mentee_index[mentee_id], mentor_index[mentor_id])
+        for mentee_id, mentor_id in excluded
+        if mentee_id in mentee_index and mentor_id in mentor_index
+    ]
+    mentors_by_organisation: dict[str, list[int]] = defaultdict(list)
+    for j, organisation in enumerate(mentor_organisations):
+        mentors_by_organisation[normalise_organisation(organisation)].append(j)
+    for i, organisation in enumerate(mentee_organisations):
+        for j in mentors_by_organisation.get(normalise_organisation(organisation), []):
+            pairs.append((i, j))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.asarray(pairs, dtype=np.int64), axis=0)
+
+
+def load(*, session: Session, cohort: CohortFilter) -> Cohort:
+    mentee_ids, mentee_organisations, mentees = load_mentees(session, mentee_conditions(cohort))
+    mentor_ids, mentor_organisations, mentors, places = load_mentors(
+        session, mentor_conditions(cohort)
+    )
+    forbidden = forbidden_indices(
+        mentee_ids=mentee_ids,
+        mentor_ids=mentor_ids,
+        mentee_organisations=mentee_organisations,
+        mentor_organisations=mentor_organisations,
+        excluded=excluded_pairs(session=session),
+    )
+    return Cohort(
+        mentee_ids=mentee_ids,
+        mentor_ids=mentor_ids,
+        mentees=mentees,
+        mentors=mentors,
+        capacities=np.asarray(places, dtype=np.int64),
+        forbidden=forbidden,
+        vocabulary=vocabulary_of(load_index(session=session)),
+    )

@@ -1,0 +1,135 @@
+"""Exclusions: declared by coordinators or participants, or made by decisions."""
+
+from sqlalchemy import update as sql_update
+from sqlmodel import Session, col, select
+
+from service.crud import profiles
+from service.errors import Conflict, NotFound
+from service.models import (
+    ConflictDeclaration,
+    Exclusion,
+    ExclusionCreate,
+    ExclusionPublic,
+    ExclusionReason,
+    Mentee,
+    Mentor,
+)
+from service.security import Principal
+
+
+def get(*, session: Session, exclusion_id: int) -> Exclusion:
+    exclusion = session.get(Exclusion, exclusion_id)
+    if exclusion is None:
+        raise NotFound(f"no exclusion with id {exclusion_id}")
+    return exclusion
+
+
+def _existing(*, session: Session, mentee_id: int, mentor_id: int) -> Exclusion | None:
+    return session.exec(
+        select(Exclusion).where(Exclusion.mentee_id == mentee_id, Exclusion.mentor_id == mentor_id)
+    ).first()
+
+
+def exclude_pair(
+    *, session: Session, mentee_id: int, mentor_id: int, reason: ExclusionReason, note: str = ""
+) -> Exclusion:
+    """Record that a pair must never be proposed again; keeps the first reason given."""
+    existing = _existing(session=session, mentee_id=mentee_id, mentor_id=mentor_id)
+    if existing is not None:
+        return existing
+    exclusion = Exclusion(mentee_id=mentee_id, mentor_id=mentor_id, reason=reason, note=note)
+    session.add(exclusion)
+    session.flush()
+    return exclusion
+
+
+def create(*, session: Session, data: ExclusionCreate) -> Exclusion:
+    if session.get(Mentee, data.mentee_id) is None:
+        raise NotFound(f"no mentee with id {data.mentee_id}")
+    if session.get(Mentor, data.mentor_id) is None:
+        raise NotFound(f"no mentor with id {data.mentor_id}")
+    if _existing(session=session, mentee_id=data.mentee_id, mentor_id=data.mentor_id):
+        raise Conflict(f"mentee {data.mentee_id} and mentor {data.mentor_id} are already excluded")
+    return exclude_pair(
+        session=session,
+        mentee_id=data.mentee_id,
+        mentor_id=data.mentor_id,
+        reason=data.reason,
+        note=data.note,
+    )
+
+
+def declare(*, session: Session, principal: Principal, data: ConflictDeclaration) -> None:
+    """A participant's declaration; whether the other person is registered stays unsaid."""
+    if principal.mentee_id is not None:
+        mentor = session.exec(select(Mentor).where(Mentor.email == data.email)).first()
+        exclusion = Exclusion(
+            mentee_id=principal.mentee_id,
+            mentor_id=mentor.id if mentor else None,
+            mentor_email=None if mentor else data.email,
+            reason=ExclusionReason.conflict_of_interest,
+            note=data.note,
+        )
+    else:
+        mentee = session.exec(select(Mentee).where(Mentee.email == data.email)).first()
+        exclusion = Exclusion(
+            mentor_id=principal.mentor_id,
+            mentee_id=mentee.id if mentee else None,
+            mentee_email=None if mentee else data.email,
+            reason=ExclusionReason.conflict_of_interest,
+            note=data.note,
+        )
+    session.add(exclusion)
+    session.flush()
+
+
+def resolve_pending(
+    *, session: Session, mentor: Mentor | None = None, mentee: Mentee | None = None
+) -> None:
+    """Point declarations made by email at the profile that now has that email."""
+    if mentor is not None:
+        session.execute(
+            sql_update(Exclusion)
+            .where(col(Exclusion.mentor_email) == mentor.email)
+            .values(mentor_id=mentor.id, mentor_email=None)
+        )
+    if mentee is not None:
+        session.execute(
+            sql_update(Exclusion)
+            .where(col(Exclusion.mentee_email) == mentee.email)
+            .values(mentee_id=mentee.id, mentee_email=None)
+        )
+
+
+def delete(*, session: Session, exclusion: Exclusion) -> None:
+    session.delete(exclusion)
+    session.flush()
+
+
+def list_page(
+    *,
+    session: Session,
+    mentee_id: int | None,
+    mentor_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[ExclusionPublic], int]:
+    conditions = []
+    if mentee_id is not None:
+        conditions.append(col(Exclusion.mentee_id) == mentee_id)
+    if mentor_id is not None:
+        conditions.append(col(Exclusion.mentor_id) == mentor_id)
+    rows, count = profiles.page(
+        session=session, table=Exclusion, conditions=conditions, limit=limit, offset=offset
+    )
+    return [ExclusionPublic.model_validate(row) for row in rows], count
+
+
+def excluded_pairs(*, session: Session) -> set[tuple[int, int]]:
+    """Every (mentee_id, mentor_id) pair that is excluded between registered people."""
+    rows = session.exec(
+        select(Exclusion.mentee_id, Exclusion.mentor_id).where(
+            col(Exclusion.mentee_id).is_not(None), col(Exclusion.mentor_id).is_not(None)
+        )
+    ).all()
+    return {(mentee_id, mentor_id) for mentee_id, mentor_id in rows if mentee_id and mentor_id}

@@ -1,0 +1,299 @@
+"""Pairings: created from accepted proposals or by hand, always under the invariants.
+
+Invariants, enforced inside the request's transaction:
+- a mentee has at most one active pairing (also a partial unique index);
+- a mentor never has more active pairings than their capacity.
+Concurrent requests are serialised on the rows involved: PostgreSQL locks the
+mentor and mentee rows (SELECT ... FOR UPDATE, always mentors first, in id
+order, so two requests cannot deadlock); SQLite runs writing transactions one
+at a time (BEGIN IMMEDIATE, see service.db).
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from service.crud import profiles
+from service.crud.exclusions import exclude_pair, excluded_pairs
+from service.errors import Conflict, FieldError, InvalidInput, NotFound
+from service.models import (
+    ExclusionReason,
+    Fit,
+    Mentee,
+    MenteeStatus,
+    Mentor,
+    MentorStatus,
+    Pairing,
+    PairingCreate,
+    PairingEnd,
+    PairingPublic,
+    PairingStatus,
+    PairingUpdate,
+    utcnow,
+)
+from service.security import Principal
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pairing about to be made, and the field that named it (for error messages)."""
+
+    mentee_id: int
+    mentor_id: int
+    field: str
+    proposal_id: int | None = None
+
+
+def lock_people(*, session: Session, mentor_ids: Sequence[int], mentee_ids: Sequence[int]) -> None:
+    """Hold the rows of everyone involved until the transaction ends (PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return  # the whole database is already held by BEGIN IMMEDIATE
+    session.exec(
+        select(Mentor.id)
+        .where(col(Mentor.id).in_(sorted(set(mentor_ids))))
+        .order_by(col(Mentor.id))
+        .with_for_update()
+    ).all()
+    session.exec(
+        select(Mentee.id)
+        .where(col(Mentee.id).in_(sorted(set(mentee_ids))))
+        .order_by(col(Mentee.id))
+        .with_for_update()
+    ).all()
+
+
+def active_counts(*, session: Session, mentor_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.exec(
+        select(Pairing.mentor_id, func.count())
+        .where(col(Pairing.mentor_id).in_(mentor_ids), Pairing.status == PairingStatus.active)
+        .group_by(col(Pairing.mentor_id))
+    ).all()
+    return {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
+
+
+def check(*, session: Session, candidates: Sequence[Candidate]) -> list[FieldError]:
+    """Why each candidate cannot become a pairing now; empty when all of them can."""
+    mentor_ids = [c.mentor_id for c in candidates]
+    mentee_ids = [c.mentee_id for c in candidates]
+    lock_people(session=session, mentor_ids=mentor_ids, mentee_ids=mentee_ids)
+    mentors = {m.id: m for m in session.exec(select(Mentor).where(col(Mentor.id).in_(mentor_ids)))}
+    mentees = {m.id: m for m in session.exec(select(Mentee).where(col(Mentee.id).in_(mentee_ids)))}
+    paired = set(
+        session.exec(
+            select(Pairing.mentee_id).where(
+                col(Pairing.mentee_id).in_(mentee_ids), Pairing.status == PairingStatus.active
+            )
+        ).all()
+    )
+    taken = Counter(active_counts(session=session, mentor_ids=mentor_ids))
+    excluded = excluded_pairs(session=session)
+    errors: list[FieldError] = []
+    claimed: set[int] = set()
+    for candidate in candidates:
+        mentor = mentors.get(candidate.mentor_id)
+        mentee = mentees.get(candidate.mentee_id)
+        problem = None
+        if mentee is None:
+            problem = f"mentee {candidate.mentee_id} no longer exists"
+        elif mentor is None:
+            problem = f"mentor {candidate.mentor_id} no longer exists"
+        elif candidate.mentee_id in paired or candidate.mentee_id in claimed:
+            problem = f"mentee {candidate.mentee_id} already has an active pairing"
+        elif mentee.status == MenteeStatus.withdrawn:
+            problem = f"mentee {candidate.mentee_id} has withdrawn"
+        elif mentor.status != MentorStatus.active:
+            problem = f"mentor {candidate.mentor_id} is {mentor.status}"
+        elif taken[candidate.mentor_id] >= mentor.capacity:
+            problem = (
+                f"mentor {candidate.mentor_id} is at capacity "
+                f"({taken[candidate.mentor_id]} of {mentor.capacity})"
+            )
+        elif (candidate.mentee_id, candidate.mentor_id) in excluded:
+            problem = f"mentee {candidate.mentee_id} and mentor {candidate.mentor_id} are excluded"
+        if problem is not None:
+            errors.append(FieldError(field=candidate.field, message=problem))
+            continue
+        claimed.add(candidate.mentee_id)
+        taken[candidate.mentor_id] += 1
+    return errors
+
+
+def create_many(
+    *,
+    session: Session,
+    candidates: Sequence[Candidate],
+    started_on: date | None = None,
+    planned_end_on: date | None = None,
+    known_problems: Sequence[FieldError] = (),
+    asked_for: int | None = None,
+) -> list[Pairing]:
+    """Make every candidate a pairing, or none of them (409 listing each problem).
+
+    ``known_problems`` are the caller's own findings (say, a proposal already
+    decided), reported together with these checks'.
+    """
+    errors = [*known_problems, *check(session=session, candidates=candidates)]
+    if errors:
+        total = asked_for if asked_for is not None else len(candidates)
+        raise Conflict(
+            f"{len(errors)} of {total} cannot be paired now; nothing was changed",
+            errors=errors,
+        )
+    today = started_on or utcnow().date()
+    pairings = []
+    for candidate in candidates:
+        pairing = Pairing(
+            mentee_id=candidate.mentee_id,
+            mentor_id=candidate.mentor_id,
+            proposal_id=candidate.proposal_id,
+            started_on=today,
+            planned_end_on=planned_end_on,
+        )
+        session.add(pairing)
+        pairings.append(pairing)
+    mentee_ids = [c.mentee_id for c in candidates]
+    for mentee in session.exec(select(Mentee).where(col(Mentee.id).in_(mentee_ids))):
+        mentee.status = MenteeStatus.paired
+        session.add(mentee)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # The partial unique index caught a race the checks above could not see.
+        raise Conflict("a mentee named here was paired meanwhile; nothing was changed") from exc
+    return pairings
+
+
+def create(*, session: Session, data: PairingCreate) -> Pairing:
+    if data.planned_end_on and data.started_on and data.planned_end_on < data.started_on:
+        raise InvalidInput.for_fields(
+            [FieldError(field="planned_end_on", message="must not be before started_on")]
+        )
+    candidate = Candidate(mentee_id=data.mentee_id, mentor_id=data.mentor_id, field="body")
+    (pairing,) = create_many(
+        session=session,
+        candidates=[candidate],
+        started_on=data.started_on,
+        planned_end_on=data.planned_end_on,
+    )
+    return pairing
+
+
+def get(*, session: Session, pairing_id: int) -> Pairing:
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None:
+        raise NotFound(f"no pairing with id {pairing_id}")
+    return pairing
+
+
+def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
+    if data.status == PairingStatus.active:
+        raise InvalidInput.for_fields(
+            [FieldError(field="status", message="must be 'completed' or 'ended_early'")]
+        )
+    if pairing.status != PairingStatus.active:
+        raise Conflict(f"pairing {pairing.id} already ended ({pairing.status})")
+    ended_on = data.ended_on or utcnow().date()
+    if ended_on < pairing.started_on:
+        raise InvalidInput.for_fields(
+            [FieldError(field="ended_on", message=f"must not be before {pairing.started_on}")]
+        )
+    pairing.status = data.status
+    pairing.ended_on = ended_on
+    pairing.end_reason = data.reason
+    pairing.updated_at = utcnow()
+    session.add(pairing)
+    assert pairing.mentee_id is not None
+    assert pairing.mentor_id is not None
+    exclude_pair(
+        session=session,
+        mentee_id=pairing.mentee_id,
+        mentor_id=pairing.mentor_id,
+        reason=ExclusionReason.pairing_ended,
+        note=data.reason,
+    )
+    if data.status == PairingStatus.ended_early:
+        # Back in the pool for a new mentor; this one is excluded above.
+        mentee = session.get(Mentee, pairing.mentee_id)
+        if mentee is not None and mentee.status == MenteeStatus.paired:
+            mentee.status = MenteeStatus.waiting
+            session.add(mentee)
+    session.flush()
+    return pairing
+
+
+def record_fit(*, session: Session, principal: Principal, pairing_id: int, fit: Fit) -> Pairing:
+    pairing = get_for(session=session, principal=principal, pairing_id=pairing_id)
+    if pairing.status != PairingStatus.active:
+        raise Conflict(f"pairing {pairing_id} has ended")
+    if principal.mentee_id is not None:
+        pairing.mentee_fit = fit
+    else:
+        pairing.mentor_fit = fit
+    pairing.updated_at = utcnow()
+    session.add(pairing)
+    session.flush()
+    return pairing
+
+
+def _own(principal: Principal) -> ColumnElement[bool]:
+    if principal.mentee_id is not None:
+        return col(Pairing.mentee_id) == principal.mentee_id
+    return col(Pairing.mentor_id) == principal.mentor_id
+
+
+def list_for(*, session: Session, principal: Principal) -> list[Pairing]:
+    """A participant's pairings, newest first."""
+    return list(
+        session.exec(select(Pairing).where(_own(principal)).order_by(col(Pairing.id).desc()))
+    )
+
+
+def get_for(*, session: Session, principal: Principal, pairing_id: int) -> Pairing:
+    pairing = session.exec(
+        select(Pairing).where(_own(principal), col(Pairing.id) == pairing_id)
+    ).first()
+    if pairing is None:
+        raise NotFound(f"you have no pairing with id {pairing_id}")
+    return pairing
+
+
+def list_page(
+    *,
+    session: Session,
+    status: PairingStatus | None,
+    mentee_id: int | None,
+    mentor_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[PairingPublic], int]:
+    conditions = []
+    if status is not None:
+        conditions.append(col(Pairing.status) == status)
+    if mentee_id is not None:
+        conditions.append(col(Pairing.mentee_id) == mentee_id)
+    if mentor_id is not None:
+        conditions.append(col(Pairing.mentor_id) == mentor_id)
+    rows, count = profiles.page(
+        session=session, table=Pairing, conditions=conditions, limit=limit, offset=offset
+    )
+    return [PairingPublic.model_validate(row) for row in rows], count
+
+
+def update(*, session: Session, pairing: Pairing, data: PairingUpdate) -> Pairing:
+    values = data.model_dump(exclude_unset=True)
+    planned = values.get("planned_end_on")
+    if planned is not None and planned < pairing.started_on:
+        raise InvalidInput.for_fields(
+            [FieldError(field="planned_end_on", message=f"must not be before {pairing.started_on}")]
+        )
+    pairing.sqlmodel_update(values)
+    pairing.updated_at = utcnow()
+    session.add(pairing)
+    session.flush()
+    return pairing
