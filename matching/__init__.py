@@ -4,7 +4,8 @@ The pure numeric core of mentormatch. It imports numpy and scipy only (and
 optionally ortools for the ``'flow'`` solver); it does no I/O.
 
 Typical use is one call to `match`; the lower-level `encode_cohort`,
-`score_cohort`, `assign`, `greedy_assign` and `quality_report` work on arrays.
+`score_cohort`, `assign`, `greedy_assign` and `quality_report` work on arrays;
+`suggest` ranks the eligible mentors of one mentee.
 
 Errors: invalid input raises the built-in ``ValueError`` with an exact message
 (shape mismatch, NaN, negative capacity, unknown code, parameter, objective or
@@ -28,6 +29,7 @@ from ._model import (
 from ._report import QualityReport, quality_report
 from ._scores import Scores, score_cohort
 from ._solve import Assignment, assign, greedy_assign
+from ._suggest import suggest
 
 __all__ = [
     "Assignment",
@@ -52,4 +54,5 @@ __all__ = [
     "match",
     "quality_report",
     "score_cohort",
+    "suggest",
 ]

@@ -2,7 +2,9 @@
 
 import argparse
 import sys
-from collections.abc import Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -101,6 +103,88 @@ def _revoke_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from service import demo
+    from service.crud import match_runs
+    from service.models import MatchRunCreate, Mentee, Mentor
+
+    settings = get_settings()
+    upgrade_url(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            existing = len(session.exec(select(Mentor.id).limit(1)).all()) + len(
+                session.exec(select(Mentee.id).limit(1)).all()
+            )
+            if existing and not args.yes:
+                if not sys.stdin.isatty():
+                    _err("the database already holds people; run again with --yes to replace them")
+                    return 1
+                answer = input("Replace every mentor, mentee, run and pairing? [y/N] ")
+                if answer.strip().lower() not in ("y", "yes"):
+                    _err("nothing changed")
+                    return 1
+            demo.clear_people(session=session)
+            demo.load(
+                session=session,
+                mentees=args.mentees,
+                mentors=args.mentors,
+                seed=args.seed,
+                progress=_progress("creating people"),
+            )
+            _err("matching...")
+            run = match_runs.trigger(session=session, data=MatchRunCreate(), triggered_by="demo")
+            assert run.id is not None
+            proposals, _ = match_runs.proposals_page(
+                session=session, run_id=run.id, status=None, limit=args.show, offset=0
+            )
+            unmatched, _ = match_runs.unmatched_page(
+                session=session, run_id=run.id, limit=1000, offset=0
+            )
+            summary = match_runs.to_public(run)
+            session.commit()
+    finally:
+        engine.dispose()
+    _out(f"Demo cohort: {args.mentees} mentees, {args.mentors} mentors (seed {args.seed})")
+    _out(
+        f"Match run {summary.id}: {summary.matched_count} matched, "
+        f"{summary.unmatched_count} unmatched, mean score {summary.mean_score:.3f}, "
+        f"solver {summary.solver}, {summary.duration_ms:.0f} ms"
+    )
+    _out(
+        f"Greedy baseline (best pair first): {summary.greedy_matched_count} matched, "
+        f"total {summary.greedy_total_score:.2f}; the optimum matches "
+        f"{summary.extra_matched_over_greedy:+d} more, total {summary.total_score:.2f} "
+        f"({summary.score_gain_over_greedy:+.2f})"
+    )
+    reasons = Counter(item.reason_code for item in unmatched)
+    if reasons:
+        _out("Unmatched: " + ", ".join(f"{n} {code}" for code, n in reasons.most_common()))
+    _out("")
+    _out(f"{'mentee':<32} {'mentor':<32} {'score':>5}  reason")
+    for proposal in proposals:
+        mentee = f"{proposal.mentee.name} ({proposal.mentee.organisation})"
+        mentor = f"{proposal.mentor.name} ({proposal.mentor.organisation})"
+        _out(f"{mentee[:32]:<32} {mentor[:32]:<32} {proposal.score:>5.2f}  {proposal.reason}")
+    _out("")
+    _out("Review it in the API: mentormatch serve, then GET /match-runs/{id}/proposals")
+    return 0
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    started = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        # Only worth showing for what takes more than a moment.
+        if time.monotonic() - started > 1 or done == total:
+            sys.stderr.write(f"\r{label}: {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return report
+
+
 def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
@@ -132,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list-tokens", help="list coordinator tokens")
     listing.set_defaults(handler=_list_tokens)
+
+    demo = commands.add_parser(
+        "demo", help="replace the register with a synthetic cohort and run a match"
+    )
+    demo.add_argument("--mentees", type=int, default=160, help="default: 160")
+    demo.add_argument("--mentors", type=int, default=50, help="default: 50")
+    demo.add_argument("--seed", type=int, default=1, help="same seed, same cohort")
+    demo.add_argument("--show", type=int, default=10, help="pairings to print; default 10")
+    demo.add_argument("--yes", action="store_true", help="replace existing people without asking")
+    demo.set_defaults(handler=_demo)
 
     revoke = commands.add_parser("revoke-token", help="revoke a coordinator token by id")
     revoke.add_argument("id", type=int)

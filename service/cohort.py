@@ -48,7 +48,8 @@ class Cohort:
 
 def normalise_organisation(name: str) -> str:
     """Compare organisations regardless of case, punctuation and legal suffixes."""
-    words = re.sub(r"[^a-z0-9]+", " ", name.casefold()).split()
+    # "C.I.C." and "CIC", "St. Mary's" and "St Marys" are the same words.
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"[.'’]", "", name.casefold())).split()
     suffixes = {"ltd", "limited", "cic", "plc", "llp", "the", "cio"}
     return " ".join(word for word in words if word not in suffixes)
 
@@ -255,3 +256,34 @@ def load(*, session: Session, cohort: CohortFilter) -> Cohort:
         forbidden=forbidden,
         vocabulary=vocabulary_of(load_index(session=session)),
     )
+
+
+def suggestions(
+    *, session: Session, mentee_id: int, limit: int, min_score: float
+) -> list[tuple[int, int, matching.Pair]]:
+    """The best eligible mentors for one mentee: (mentor id, places left, scored pair)."""
+    ids, mentee_organisations, mentees = load_mentees(session, [col(Mentee.id) == mentee_id])
+    if not ids:
+        return []
+    mentor_ids, mentor_organisations, mentors, places = load_mentors(
+        session, [col(Mentor.status) == MentorStatus.active]
+    )
+    forbidden = forbidden_indices(
+        mentee_ids=ids,
+        mentor_ids=mentor_ids,
+        mentee_organisations=mentee_organisations,
+        mentor_organisations=mentor_organisations,
+        excluded=excluded_pairs(session=session),
+    )
+    mask = np.zeros(len(mentor_ids), dtype=bool)
+    mask[forbidden[:, 1]] = True
+    pairs = matching.suggest(
+        mentees[0],
+        mentors,
+        vocabulary_of(load_index(session=session)),
+        capacities=np.asarray(places, dtype=np.int64),
+        forbidden=mask,
+        min_score=min_score,
+        limit=limit,
+    )
+    return [(mentor_ids[pair.mentor], places[pair.mentor], pair) for pair in pairs]

@@ -27,6 +27,8 @@ from service.models import (
     ProposalPublic,
     ProposalStatus,
     Solver,
+    Suggestion,
+    SuggestionsPublic,
     UnmatchedMentee,
     UnmatchedPublic,
     utcnow,
@@ -80,10 +82,10 @@ def trigger(*, session: Session, data: MatchRunCreate, triggered_by: str) -> Mat
         mentors_considered=len(cohort.mentors),
         matched_count=report.matched,
         unmatched_count=len(result.unmatched),
-        total_score=report.total_score,
-        mean_score=report.mean_score,
+        total_score=round(report.total_score, 4),
+        mean_score=round(report.mean_score, 4),
         greedy_matched_count=report.greedy_matched,
-        greedy_total_score=report.greedy_total_score,
+        greedy_total_score=round(report.greedy_total_score, 4),
         duration_ms=0.0,
     )
     session.add(run)
@@ -93,13 +95,16 @@ def trigger(*, session: Session, data: MatchRunCreate, triggered_by: str) -> Mat
             "match_run_id": run.id,
             "mentee_id": cohort.mentee_ids[pair.mentee],
             "mentor_id": cohort.mentor_ids[pair.mentor],
-            "score": pair.score,
-            "components": {name: float(getattr(pair, name)) for name in COMPONENTS},
+            # The engine works in float32; four decimals is all it can vouch for.
+            "score": round(float(pair.score), 4),
+            "components": {name: round(float(getattr(pair, name)), 4) for name in COMPONENTS},
             "reason": pair.reason[:1000],
             "runner_up_mentor_id": (
                 cohort.mentor_ids[pair.runner_up] if pair.runner_up is not None else None
             ),
-            "runner_up_score": pair.runner_up_score,
+            "runner_up_score": (
+                round(float(pair.runner_up_score), 4) if pair.runner_up_score is not None else None
+            ),
             "status": ProposalStatus.proposed.value,
             "decision_note": "",
         }
@@ -129,7 +134,7 @@ def to_public(run: MatchRun) -> MatchRunPublic:
         run,
         update={
             "extra_matched_over_greedy": run.matched_count - run.greedy_matched_count,
-            "score_gain_over_greedy": run.total_score - run.greedy_total_score,
+            "score_gain_over_greedy": round(run.total_score - run.greedy_total_score, 4),
         },
     )
 
@@ -377,3 +382,31 @@ def unmatched_csv(*, session: Session, run_id: int) -> str:
             )
         )
     return buffer.getvalue()
+
+
+def suggestions(
+    *, session: Session, mentee_id: int, limit: int, min_score: float
+) -> SuggestionsPublic:
+    """The top eligible mentors for one mentee, honouring capacity and exclusions."""
+    mentee = session.get(Mentee, mentee_id)
+    if mentee is None or mentee.id is None:
+        raise NotFound(f"no mentee with id {mentee_id}")
+    ranked = cohorts.suggestions(
+        session=session, mentee_id=mentee_id, limit=limit, min_score=min_score
+    )
+    mentors = _people(session, Mentor, {mentor_id for mentor_id, _, _ in ranked})
+    data = [
+        Suggestion(
+            mentor=mentors[mentor_id],
+            places_left=places,
+            score=round(pair.score, 4),
+            components={name: round(float(getattr(pair, name)), 4) for name in COMPONENTS},
+            reason=pair.reason,
+        )
+        for mentor_id, places, pair in ranked
+    ]
+    return SuggestionsPublic(
+        mentee=PersonRef(id=mentee.id, name=mentee.name, organisation=mentee.organisation),
+        data=data,
+        count=len(data),
+    )

@@ -195,3 +195,17 @@ class RejectRequest(SQLModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
     reason: str = Field(min_length=1, max_length=500)
+
+
+class Suggestion(SQLModel):
+    mentor: PersonRef
+    places_left: int
+    score: float
+    components: dict[str, float]
+    reason: str
+
+
+class SuggestionsPublic(SQLModel):
+    mentee: PersonRef
+    data: list[Suggestion]
+    count: int

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import matching
-from matching import _encode, _match, _model, _report, _scores, _solve
+from matching import _encode, _match, _model, _report, _scores, _solve, _suggest
 
 EXPECTED_ALL = [
     "Assignment",
@@ -32,6 +32,7 @@ EXPECTED_ALL = [
     "match",
     "quality_report",
     "score_cohort",
+    "suggest",
 ]
 
 
@@ -42,7 +43,7 @@ def test_all_is_sorted_and_pinned():
         assert hasattr(matching, name)
 
 
-@pytest.mark.parametrize("module", [_encode, _match, _model, _report, _scores, _solve])
+@pytest.mark.parametrize("module", [_encode, _match, _model, _report, _scores, _solve, _suggest])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

@@ -2,8 +2,14 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
 
+from service.cohort import normalise_organisation
+from service.crud import match_runs
+from service.models import MatchRun, Proposal, UnmatchedMentee
 from tests.factories import bearer, mentee_payload, mentor_payload
 
 
@@ -245,3 +251,97 @@ def test_participant_sees_own_pairing_with_partner_and_records_fit(
     assert (seen["mentee_fit"], seen["mentor_fit"]) == ("not_a_fit", None)
     for path in ("/match-runs", "/pairings", "/exclusions"):
         assert client.get(path, headers=bearer(mentee["token"])).status_code == 403
+
+
+def test_suggestions_rank_eligible_mentors_honouring_capacity_and_exclusions(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    mentee = create(client, coordinator, "mentee", organisation="Riverside CIC")
+    best = create(client, coordinator, "mentor", skills=["governance_boards", "pricing"])
+    good = create(client, coordinator, "mentor", skills=["governance_boards"])
+    weaker = create(client, coordinator, "mentor", skills=["tupe"])
+    excluded = create(client, coordinator, "mentor")
+    create(client, coordinator, "mentor", organisation="Riverside C.I.C.")  # same organisation
+    full = create(client, coordinator, "mentor", capacity=1)
+    paused = create(client, coordinator, "mentor")
+    client.patch(f"/mentors/{paused}", headers=coordinator, json={"status": "paused"})
+    client.post(
+        "/exclusions", headers=coordinator, json={"mentee_id": mentee, "mentor_id": excluded}
+    )
+    other = create(client, coordinator, "mentee")
+    client.post("/pairings", headers=coordinator, json={"mentee_id": other, "mentor_id": full})
+
+    response = client.get(
+        f"/mentees/{mentee}/suggestions", headers=coordinator, params={"limit": 1000}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [s["mentor"]["id"] for s in body["data"]] == [best, good, weaker]
+    assert body["count"] == 3
+    scores = [s["score"] for s in body["data"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "covers 2 of 2 needs" in body["data"][0]["reason"]
+    assert body["data"][0]["places_left"] == 2
+
+    top = client.get(f"/mentees/{mentee}/suggestions", headers=coordinator, params={"limit": 1})
+    assert [s["mentor"]["id"] for s in top.json()["data"]] == [best]
+    assert client.get("/mentees/999999/suggestions", headers=coordinator).status_code == 404
+    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+    assert client.get(f"/mentees/{mentee}/suggestions", headers=bearer(token)).status_code == 403
+
+
+def count_rows(session: Session, table: type[SQLModel]) -> int:
+    return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+@pytest.mark.parametrize("failure", ["solver", "write"])
+def test_failure_during_a_run_leaves_no_run_and_no_proposals(
+    client: TestClient,
+    coordinator: dict[str, str],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+) -> None:
+    cohort(client, coordinator, mentees=5, mentors=2)
+    if failure == "solver":
+
+        def broken_solver(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("solver crashed")
+
+        monkeypatch.setattr(match_runs.matching, "match", broken_solver)
+    else:
+        real_insert = match_runs.insert
+        calls = []
+
+        def insert_then_fail(table: Any) -> Any:
+            calls.append(table)
+            if table is UnmatchedMentee:  # the proposals were already written
+                raise RuntimeError("database write failed")
+            return real_insert(table)
+
+        monkeypatch.setattr(match_runs, "insert", insert_then_fail)
+    with pytest.raises(RuntimeError):
+        client.post("/match-runs", headers=coordinator, json={})
+    if failure == "write":
+        assert calls == [Proposal, UnmatchedMentee]
+    assert count_rows(session, MatchRun) == 0
+    assert count_rows(session, Proposal) == 0
+    assert count_rows(session, UnmatchedMentee) == 0
+    monkeypatch.undo()
+    assert run(client, coordinator)["matched_count"] == 4
+
+
+@pytest.mark.parametrize(
+    ("names", "same"),
+    [
+        (("Riverside CIC", "riverside c.i.c."), True),
+        (("Acme Care Ltd", "ACME  care limited"), True),
+        (("St. Mary's Care", "St Marys Care"), True),
+        (("Acme Care", "Acme Home Care"), False),
+    ],
+)
+def test_organisations_compare_regardless_of_case_punctuation_and_suffix(
+    names: tuple[str, str], same: bool
+) -> None:
+    first, second = names
+    assert (normalise_organisation(first) == normalise_organisation(second)) is same

@@ -15,6 +15,7 @@ from service.api.deps import (
     SearchText,
     SessionDep,
 )
+from service.crud import match_runs
 from service.crud import mentees as crud
 from service.errors import responses
 from service.models import (
@@ -25,6 +26,7 @@ from service.models import (
     MenteeStatus,
     MenteeUpdate,
     Role,
+    SuggestionsPublic,
 )
 from service.security import issue_token, replace_participant_token
 
@@ -118,6 +120,24 @@ def issue_mentee_token(
 def read_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
     """Read one mentee."""
     return crud.to_public(crud.get(session=session, mentee_id=mentee_id))
+
+
+@router.get(
+    "/{mentee_id}/suggestions",
+    response_model=SuggestionsPublic,
+    responses=responses(401, 403, 404),
+)
+def suggest_mentors(
+    mentee_id: ResourceId,
+    session: SessionDep,
+    _: CoordinatorDep,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="How many, 1-10000.")] = 10,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+) -> SuggestionsPublic:
+    """The best eligible mentors for this mentee, with scores and reasons, for pairing by hand."""
+    return match_runs.suggestions(
+        session=session, mentee_id=mentee_id, limit=limit, min_score=min_score
+    )
 
 
 @router.patch("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404, 409))
