@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from service.config import get_settings
-from service.db import make_engine
+from service.db import DatabaseUnreachable, make_engine, wait_for_database
 from service.migrate import upgrade_url
 from service.models import ApiToken, Role, utcnow
 from service.security import issue_token
@@ -20,6 +20,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    wait_for_database(settings.database_url, seconds=settings.database_wait_seconds)
     if not args.no_migrate:
         upgrade_url(settings.database_url)
     uvicorn.run(
@@ -29,12 +30,17 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
         log_level=settings.log_level,
+        # The app logs each request itself, without query strings (they may hold names).
+        access_log=False,
+        timeout_graceful_shutdown=30,
     )
     return 0
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    upgrade_url(get_settings().database_url)
+    settings = get_settings()
+    wait_for_database(settings.database_url, seconds=settings.database_wait_seconds)
+    upgrade_url(settings.database_url)
     _out("database is at the latest schema revision")
     return 0
 
@@ -235,7 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except DatabaseUnreachable as exc:
+        _err(f"mentormatch: {exc}")
+        return 2
 
 
 if __name__ == "__main__":

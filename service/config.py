@@ -22,6 +22,15 @@ class Settings(BaseSettings):
         default=True, description="Whether anyone may self-register as a mentor or mentee."
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
+    database_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=600,
+        description="How long start-up waits for the database before giving up.",
+    )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
     host: str = "127.0.0.1"

@@ -1,11 +1,13 @@
 """Engine factory and the per-request session (one transaction per request)."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 
@@ -74,3 +76,32 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database did not answer within the configured wait."""
+
+
+def wait_for_database(url: str, *, seconds: float) -> None:
+    """Retry connecting for a while: in a deployment the database may still be starting."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + seconds
+    delay = 0.25
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except OperationalError as exc:
+                if time.monotonic() + delay > deadline:
+                    where = make_url(normalise_database_url(url)).render_as_string(
+                        hide_password=True
+                    )
+                    raise DatabaseUnreachable(
+                        f"could not reach the database at {where} within {seconds:g} s: "
+                        f"{str(exc.orig).strip() or exc}"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+    finally:
+        engine.dispose()

@@ -6,7 +6,8 @@
     ├── NotFound       404  no such resource (or not visible to the caller)
     ├── Conflict       409  the request clashes with the current state
     ├── PayloadTooLarge 413 the request body is over the configured limit
-    └── InvalidInput   422  a value is well-formed but not acceptable (unknown code, ...)
+    ├── InvalidInput   422  a value is well-formed but not acceptable (unknown code, ...)
+    └── ServiceUnavailable 503 not ready: the database is unreachable or not migrated
 
 Request validation errors from FastAPI and HTTP errors from Starlette are
 rendered in the same shape: ``{"detail": str, "code": str, "errors": [...]}``.
@@ -66,6 +67,11 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "payload_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "unavailable"
 
 
 class InvalidInput(DomainError):

@@ -1,6 +1,5 @@
 """The application factory: ``uvicorn --factory service.main:create_app``."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,12 +10,22 @@ from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
+from service.migrate import head_revision
+from service.observability import RequestLog, configure_logging
 
 DESCRIPTION = """
 Matching for a mentoring scheme for public service mutuals: coordinators curate
 mentors and mentees and decide pairings; participants manage their own profile
 through `/me` with the personal token they got when registering.
 """
+
+
+def _schema_head() -> str | None:
+    """The migration head this code expects, when the migrations ship beside it."""
+    try:
+        return head_revision()
+    except FileNotFoundError:
+        return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,9 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = None
+    app.state.schema_head = _schema_head()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    logging.getLogger("mentormatch").setLevel(settings.log_level.upper())
+    # Outermost, so that even a refused body is logged with its request id.
+    app.add_middleware(RequestLog)
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     return app

@@ -3,6 +3,7 @@
 import csv
 import importlib.util
 import io
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +36,7 @@ from service.models import (
 )
 
 COMPONENTS = ("sector", "skills", "region", "experience")
+logger = logging.getLogger("mentormatch.match_runs")
 
 
 def _parameters(data: MatchRunCreate) -> matching.MatchParameters:
@@ -126,6 +128,19 @@ def trigger(*, session: Session, data: MatchRunCreate, triggered_by: str) -> Mat
     run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
     session.add(run)
     session.flush()
+    logger.info(
+        "match run stored",
+        extra={
+            "run_id": run.id,
+            "mentees": run.mentees_considered,
+            "mentors": run.mentors_considered,
+            "matched": run.matched_count,
+            "unmatched": run.unmatched_count,
+            "solver": run.solver,
+            "engine_ms": round(sum(result.timings.values()) * 1000, 1),
+            "duration_ms": run.duration_ms,
+        },
+    )
     return run
 
 

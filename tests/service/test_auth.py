@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.migrate import head_revision
 from service.models import ApiToken, Role, utcnow
 from service.security import authenticate, hash_token, issue_token
 from tests.factories import bearer, mentee_payload, mentor_payload
@@ -41,7 +42,11 @@ def test_anonymous_gets_401_with_a_bearer_challenge(
 
 def test_open_endpoints_need_no_token(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/health/ready").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/health/ready").json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema_revision": head_revision(),
+    }
     assert client.get("/taxonomy").status_code == 200
     assert client.get("/openapi.json").status_code == 200
 

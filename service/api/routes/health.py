@@ -2,11 +2,13 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from service.api.deps import SessionDep
+from service.errors import ErrorBody, ServiceUnavailable
+from service.migrate import current_revision
 
 router = APIRouter(tags=["health"])
 
@@ -18,6 +20,7 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+    schema_revision: str | None
 
 
 @router.get("/health", response_model=Health)
@@ -27,9 +30,20 @@ def health() -> Health:
 
 
 @router.get(
-    "/health/ready", response_model=Readiness, responses={503: {"description": "Not ready"}}
+    "/health/ready",
+    response_model=Readiness,
+    responses={503: {"model": ErrorBody, "description": "Database unreachable or not migrated"}},
 )
-def ready(session: SessionDep) -> Readiness:
-    """The database answers."""
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    return Readiness(status="ok", database="ok")
+def ready(session: SessionDep, request: Request) -> Readiness:
+    """The database answers and its schema is at the revision this code expects."""
+    try:
+        revision = current_revision(session.connection())
+    except DBAPIError as exc:
+        raise ServiceUnavailable("the database does not answer") from exc
+    expected = request.app.state.schema_head
+    if expected is not None and revision != expected:
+        raise ServiceUnavailable(
+            f"the database schema is at revision {revision}, this version needs {expected}: "
+            "run mentormatch migrate"
+        )
+    return Readiness(status="ok", database="ok", schema_revision=revision)
