@@ -187,7 +187,8 @@ def export(*, session: Session, sheet: Sheet) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=sheet.columns, lineterminator="\n")
     writer.writeheader()
-    for person in session.exec(select(sheet.table).order_by(col(sheet.table.id))):
+    people = select(sheet.table).where(col(sheet.table.erased_at).is_(None))
+    for person in session.exec(people.order_by(col(sheet.table.id))):
         writer.writerow(sheet.to_row(person))
     return buffer.getvalue()
 

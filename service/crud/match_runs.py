@@ -404,7 +404,7 @@ def suggestions(
 ) -> SuggestionsPublic:
     """The top eligible mentors for one mentee, honouring capacity and exclusions."""
     mentee = session.get(Mentee, mentee_id)
-    if mentee is None or mentee.id is None:
+    if mentee is None or mentee.id is None or mentee.erased_at is not None:
         raise NotFound(f"no mentee with id {mentee_id}")
     ranked = cohorts.suggestions(
         session=session, mentee_id=mentee_id, limit=limit, min_score=min_score

@@ -93,7 +93,7 @@ def _set_lists(mentee: Mentee, values: dict[str, Any]) -> None:
 
 def get(*, session: Session, mentee_id: int) -> Mentee:
     mentee = session.get(Mentee, mentee_id)
-    if mentee is None:
+    if mentee is None or mentee.erased_at is not None:
         raise NotFound(f"no mentee with id {mentee_id}")
     return mentee
 
@@ -141,11 +141,6 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     return mentee
 
 
-def delete(*, session: Session, mentee: Mentee) -> None:
-    session.delete(mentee)
-    session.flush()
-
-
 def list_page(
     *,
     session: Session,
@@ -158,7 +153,7 @@ def list_page(
     limit: int,
     offset: int,
 ) -> tuple[list[MenteePublic], int]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [col(Mentee.erased_at).is_(None)]
 
     def has_term(vocabulary: Vocabulary, code: str) -> ColumnElement[bool]:
         return exists().where(

@@ -67,7 +67,7 @@ def _set_lists(mentor: Mentor, values: dict[str, Any]) -> None:
 
 def get(*, session: Session, mentor_id: int) -> Mentor:
     mentor = session.get(Mentor, mentor_id)
-    if mentor is None:
+    if mentor is None or mentor.erased_at is not None:
         raise NotFound(f"no mentor with id {mentor_id}")
     return mentor
 
@@ -118,11 +118,6 @@ def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mento
     return mentor
 
 
-def delete(*, session: Session, mentor: Mentor) -> None:
-    session.delete(mentor)
-    session.flush()
-
-
 def list_page(
     *,
     session: Session,
@@ -135,7 +130,7 @@ def list_page(
     limit: int,
     offset: int,
 ) -> tuple[list[MentorPublic], int]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [col(Mentor.erased_at).is_(None)]
 
     def has_term(vocabulary: Vocabulary, code: str) -> ColumnElement[bool]:
         return exists().where(

@@ -51,6 +51,8 @@ class Mentee(MenteeBase, table=True):
     status: MenteeStatus = Field(default=MenteeStatus.waiting, sa_type=String(16), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when the person's data was erased; the row stays, anonymous, for statistics.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terms: list["MenteeTerm"] = Relationship(
         back_populates="mentee",
         sa_relationship_kwargs={

@@ -35,6 +35,8 @@ class Mentor(MentorBase, table=True):
     status: MentorStatus = Field(default=MentorStatus.active, sa_type=String(16), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when the person's data was erased; the row stays, anonymous, for statistics.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terms: list["MentorTerm"] = Relationship(
         back_populates="mentor",
         sa_relationship_kwargs={

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from service.api.deps import PrincipalDep, ResourceId, SessionDep
-from service.crud import exclusions, mentees, mentors, pairings
+from service.crud import exclusions, mentees, mentors, pairings, privacy
 from service.errors import Forbidden, responses
 from service.models import (
     ConflictDeclaration,
@@ -98,16 +98,21 @@ def update_me(
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403))
 def delete_me(session: SessionDep, principal: PrincipalDep) -> None:
-    """Delete your own profile and every token that reaches it."""
+    """Erase your data: name, email, organisation, free text, tokens; history stays anonymous."""
     _participant(principal)
     if principal.mentor_id is not None:
-        mentors.delete(
-            session=session, mentor=mentors.get(session=session, mentor_id=principal.mentor_id)
-        )
+        mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
+        privacy.erase_mentor(session=session, mentor=mentor)
     elif principal.mentee_id is not None:
-        mentees.delete(
-            session=session, mentee=mentees.get(session=session, mentee_id=principal.mentee_id)
-        )
+        mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
+        privacy.erase_mentee(session=session, mentee=mentee)
+
+
+@router.get("/export", response_model=dict[str, Any], responses=responses(401, 403))
+def export_me(session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Everything held about you: profile, pairings, proposals, exclusions you declared."""
+    _participant(principal)
+    return privacy.export(session=session, principal=principal)
 
 
 def _my_pairing(session: SessionDep, principal: Principal, pairing: Pairing) -> MyPairing:

@@ -17,6 +17,7 @@ from service.api.deps import (
 )
 from service.crud import match_runs
 from service.crud import mentees as crud
+from service.crud.privacy import erase_mentee
 from service.errors import responses
 from service.models import (
     MenteeCreate,
@@ -154,4 +155,4 @@ def update_mentee(
 )
 def delete_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> None:
     """Delete a mentee and their tokens."""
-    crud.delete(session=session, mentee=crud.get(session=session, mentee_id=mentee_id))
+    erase_mentee(session=session, mentee=crud.get(session=session, mentee_id=mentee_id))

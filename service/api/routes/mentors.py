@@ -16,6 +16,7 @@ from service.api.deps import (
     SessionDep,
 )
 from service.crud import mentors as crud
+from service.crud.privacy import erase_mentor
 from service.errors import responses
 from service.models import (
     MentorCreate,
@@ -134,4 +135,4 @@ def update_mentor(
 )
 def delete_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> None:
     """Delete a mentor and their tokens."""
-    crud.delete(session=session, mentor=crud.get(session=session, mentor_id=mentor_id))
+    erase_mentor(session=session, mentor=crud.get(session=session, mentor_id=mentor_id))

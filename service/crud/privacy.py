@@ -1,0 +1,137 @@
+"""A participant's right of access (export) and to erasure.
+
+Erasure keeps the row, so that pairing and run history and the programme's
+statistics stay right, but removes everything that identifies the person: name,
+email, organisation, free text (their own, and notes written about their
+pairs), exclusions naming them, and their tokens. Active pairings end early and
+the partner mentee goes back to waiting.
+"""
+
+from typing import Any
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
+
+from service.crud import mentees, mentors, pairings
+from service.models import (
+    ApiToken,
+    Exclusion,
+    Mentee,
+    MenteeStatus,
+    Mentor,
+    MentorStatus,
+    Pairing,
+    PairingEnd,
+    PairingPublic,
+    PairingStatus,
+    Proposal,
+    utcnow,
+)
+from service.security import Principal
+
+
+def erase_mentor(*, session: Session, mentor: Mentor) -> None:
+    assert mentor.id is not None
+    _end_pairings(session=session, condition=col(Pairing.mentor_id) == mentor.id)
+    _forget(
+        session=session,
+        exclusions=or_(
+            col(Exclusion.mentor_id) == mentor.id, col(Exclusion.mentor_email) == mentor.email
+        ),
+        proposals=or_(
+            col(Proposal.mentor_id) == mentor.id, col(Proposal.runner_up_mentor_id) == mentor.id
+        ),
+        pairings=col(Pairing.mentor_id) == mentor.id,
+        tokens=col(ApiToken.mentor_id) == mentor.id,
+    )
+    mentor.name = f"Erased mentor {mentor.id}"
+    mentor.email = f"erased-mentor-{mentor.id}@erased.invalid"
+    mentor.organisation = ""
+    mentor.job_title = ""
+    mentor.status = MentorStatus.withdrawn
+    mentor.erased_at = mentor.updated_at = utcnow()
+    session.add(mentor)
+    session.flush()
+
+
+def erase_mentee(*, session: Session, mentee: Mentee) -> None:
+    assert mentee.id is not None
+    _end_pairings(session=session, condition=col(Pairing.mentee_id) == mentee.id)
+    _forget(
+        session=session,
+        exclusions=or_(
+            col(Exclusion.mentee_id) == mentee.id, col(Exclusion.mentee_email) == mentee.email
+        ),
+        proposals=col(Proposal.mentee_id) == mentee.id,
+        pairings=col(Pairing.mentee_id) == mentee.id,
+        tokens=col(ApiToken.mentee_id) == mentee.id,
+    )
+    mentee.name = f"Erased mentee {mentee.id}"
+    mentee.email = f"erased-mentee-{mentee.id}@erased.invalid"
+    mentee.organisation = ""
+    mentee.goals = ""
+    mentee.status = MenteeStatus.withdrawn
+    mentee.erased_at = mentee.updated_at = utcnow()
+    session.add(mentee)
+    session.flush()
+
+
+def _end_pairings(*, session: Session, condition: Any) -> None:
+    active = session.exec(
+        select(Pairing).where(condition, col(Pairing.status) == PairingStatus.active)
+    ).all()
+    for pairing in active:
+        pairings.end(
+            session=session,
+            pairing=pairing,
+            data=PairingEnd(status=PairingStatus.ended_early, reason=""),
+        )
+
+
+def _forget(
+    *, session: Session, exclusions: Any, proposals: Any, pairings: Any, tokens: Any
+) -> None:
+    session.execute(delete(Exclusion).where(exclusions))
+    session.execute(update(Proposal).where(proposals).values(decision_note=""))
+    session.execute(update(Pairing).where(pairings).values(end_reason=""))
+    session.execute(delete(ApiToken).where(tokens))
+
+
+def export(*, session: Session, principal: Principal) -> dict[str, Any]:
+    """Everything the service holds about a participant, as one JSON document."""
+    if principal.mentor_id is not None:
+        mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
+        profile: dict[str, Any] = mentors.to_public(mentor).model_dump(mode="json")
+        own_pairings = col(Pairing.mentor_id) == principal.mentor_id
+        declared = col(Exclusion.mentor_id) == principal.mentor_id
+        proposed = col(Proposal.mentor_id) == principal.mentor_id
+    else:
+        assert principal.mentee_id is not None
+        mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
+        profile = mentees.to_public(mentee).model_dump(mode="json")
+        own_pairings = col(Pairing.mentee_id) == principal.mentee_id
+        declared = col(Exclusion.mentee_id) == principal.mentee_id
+        proposed = col(Proposal.mentee_id) == principal.mentee_id
+    return {
+        "exported_at": utcnow().isoformat(),
+        "role": principal.role.value,
+        "profile": profile,
+        "pairings": [
+            PairingPublic.model_validate(pairing).model_dump(mode="json")
+            for pairing in session.exec(select(Pairing).where(own_pairings))
+        ],
+        "proposals": [
+            {
+                "match_run_id": p.match_run_id,
+                "score": p.score,
+                "reason": p.reason,
+                "status": p.status,
+                "decided_at": p.decided_at.isoformat() if p.decided_at else None,
+            }
+            for p in session.exec(select(Proposal).where(proposed))
+        ],
+        "exclusions": [
+            {"reason": e.reason, "note": e.note, "created_at": e.created_at.isoformat()}
+            for e in session.exec(select(Exclusion).where(declared))
+        ],
+    }
