@@ -139,7 +139,12 @@ def _demo(args: argparse.Namespace) -> int:
                 progress=_progress("creating people"),
             )
             _err("matching...")
-            run = match_runs.trigger(session=session, data=MatchRunCreate(), triggered_by="demo")
+            run = match_runs.trigger(
+                session=session,
+                data=MatchRunCreate(),
+                triggered_by="demo",
+                max_pairs=settings.max_run_pairs,
+            )
             assert run.id is not None
             proposals, _ = match_runs.proposals_page(
                 session=session, run_id=run.id, status=None, limit=args.show, offset=0

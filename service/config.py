@@ -32,7 +32,18 @@ class Settings(BaseSettings):
         description="How long start-up waits for the database before giving up.",
     )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
-    max_body_bytes: int = Field(default=1_000_000, ge=1_024)
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_024, description="Largest JSON request body; larger gets 413."
+    )
+    max_csv_bytes: int = Field(
+        default=10_000_000, ge=1_024, description="Largest CSV file an import accepts."
+    )
+    max_csv_rows: int = Field(default=20_000, ge=1, description="Most rows an import accepts.")
+    max_run_pairs: int = Field(
+        default=1_200_000_000,
+        ge=1,
+        description="Largest mentees x mentors a match run may consider (memory and time).",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -12,14 +12,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """Refuse bodies over their limit: ``max_csv_bytes`` for imports, ``max_bytes`` else."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_csv_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_json_bytes = max_bytes
+        self.max_csv_bytes = max_csv_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_csv_bytes if scope["path"].endswith("/import") else self.max_json_bytes
+        await _Limited(self.app, limit)(scope, receive, send)
+
+
+class _Limited:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)

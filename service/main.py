@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(api_router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
+    )
     # Outermost, so that even a refused body is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)

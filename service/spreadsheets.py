@@ -29,7 +29,6 @@ from service.models import (
     Vocabulary,
 )
 
-MAX_ROWS = 20_000
 LIST_SEPARATOR = ";"
 
 
@@ -256,7 +255,9 @@ def _header_errors(sheet: Sheet, header: Sequence[str] | None) -> list[FieldErro
     return errors
 
 
-def import_rows(*, session: Session, sheet: Sheet, content: bytes) -> list[Mentor | Mentee]:
+def import_rows(
+    *, session: Session, sheet: Sheet, content: bytes, max_rows: int
+) -> list[Mentor | Mentee]:
     """Create every row of the file, or none of them (422 listing each row's errors)."""
     reader = csv.DictReader(io.StringIO(_decode(content)))
     header_errors = _header_errors(sheet, reader.fieldnames)
@@ -268,8 +269,10 @@ def import_rows(*, session: Session, sheet: Sheet, content: bytes) -> list[Mento
     try:
         for raw in reader:
             line = reader.line_num
-            if len(people) + len(errors) >= MAX_ROWS:
-                raise PayloadTooLarge(f"a file may hold at most {MAX_ROWS} rows")
+            if line - 1 > max_rows:
+                raise PayloadTooLarge(
+                    f"a file may hold at most {max_rows} rows (MENTORMATCH_MAX_CSV_ROWS)"
+                )
             if None in raw:
                 errors.append(
                     FieldError(field=f"row {line}", message="has more cells than the header")

@@ -62,11 +62,21 @@ def _parameters(data: MatchRunCreate) -> matching.MatchParameters:
         raise InvalidInput.for_fields([FieldError(field="weights", message=str(exc))]) from exc
 
 
-def trigger(*, session: Session, data: MatchRunCreate, triggered_by: str) -> MatchRun:
+def trigger(
+    *, session: Session, data: MatchRunCreate, triggered_by: str, max_pairs: int
+) -> MatchRun:
     """Solve the assignment over the current cohort and store the run with its proposals."""
     started = time.perf_counter()
     parameters = _parameters(data)
     cohort = cohorts.load(session=session, cohort=data.cohort)
+    pairs = len(cohort.mentees) * len(cohort.mentors)
+    if pairs > max_pairs:
+        message = (
+            f"{len(cohort.mentees)} mentees x {len(cohort.mentors)} mentors = {pairs} pairs is "
+            f"more than this service runs at once ({max_pairs}, MENTORMATCH_MAX_RUN_PAIRS); "
+            "narrow the cohort by sectors, regions or ids"
+        )
+        raise InvalidInput.for_fields([FieldError(field="cohort", message=message)])
     result = matching.match(
         cohort.mentees,
         cohort.mentors,

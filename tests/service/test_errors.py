@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.factories import mentor_payload
+from tests.factories import mentee_payload, mentor_payload
 
 
 def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> None:
@@ -60,3 +60,46 @@ def test_openapi_declares_error_responses(client: TestClient) -> None:
     assert {"201", "403", "409", "422"} <= set(create)
     read = paths["/mentors/{mentor_id}"]["get"]["responses"]
     assert {"200", "401", "403", "404", "422"} <= set(read)
+
+
+def test_csv_imports_have_their_own_size_and_row_limits(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    header = "name,email,organisation,kind,home_region,sectors,skills\n"
+    row = "A,a{n}@example.org,Org,peer,london,housing,tupe\n"
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    settings.max_csv_rows = 3
+    too_many = header + "".join(row.format(n=n) for n in range(4))
+    response = client.post(
+        "/mentors/import",
+        headers={**coordinator, "Content-Type": "text/csv"},
+        content=too_many.encode(),
+    )
+    assert response.status_code == 413
+    assert "at most 3 rows" in response.json()["detail"]
+    # A file over the JSON limit is still fine for an import, up to its own limit.
+    big = header + "".join(row.format(n=n) for n in range(3)) + "#" * 1_100_000
+    response = client.post(
+        "/mentors/import", headers={**coordinator, "Content-Type": "text/csv"}, content=big.encode()
+    )
+    assert response.status_code == 422  # read and checked, not refused for its size
+    huge = b"x" * 10_000_001
+    response = client.post(
+        "/mentors/import", headers={**coordinator, "Content-Type": "text/csv"}, content=huge
+    )
+    assert response.status_code == 413
+
+
+def test_a_match_run_over_the_configured_size_is_refused(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    for _ in range(3):
+        client.post("/mentors", json=mentor_payload())
+    client.post("/mentees", json=mentee_payload())
+    client.app.state.settings.max_run_pairs = 2  # type: ignore[attr-defined]
+    response = client.post("/match-runs", headers=coordinator, json={})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "cohort"
+    assert "1 mentees x 3 mentors = 3 pairs" in error["message"]
+    assert client.get("/match-runs", headers=coordinator).json()["count"] == 0

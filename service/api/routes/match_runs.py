@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from service.api.csv import csv_response
-from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep
+from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep, SettingsDep
 from service.crud import match_runs as crud
 from service.errors import responses
 from service.models import (
@@ -28,10 +28,15 @@ router = APIRouter(prefix="/match-runs", tags=["match runs"])
     responses=responses(401, 403),
 )
 def create_match_run(
-    data: MatchRunCreate, session: SessionDep, coordinator: CoordinatorDep
+    data: MatchRunCreate, session: SessionDep, settings: SettingsDep, coordinator: CoordinatorDep
 ) -> MatchRunPublic:
     """Propose pairings for the waiting mentees and store the run with its proposals."""
-    run = crud.trigger(session=session, data=data, triggered_by=coordinator.name)
+    run = crud.trigger(
+        session=session,
+        data=data,
+        triggered_by=coordinator.name,
+        max_pairs=settings.max_run_pairs,
+    )
     return crud.to_public(run)
 
 

@@ -14,6 +14,7 @@ from service.api.deps import (
     ResourceId,
     SearchText,
     SessionDep,
+    SettingsDep,
 )
 from service.crud import mentors as crud
 from service.crud.privacy import erase_mentor
@@ -95,9 +96,16 @@ def export_mentors(session: SessionDep, _: CoordinatorDep) -> Response:
     status_code=status.HTTP_201_CREATED,
     responses=responses(401, 403, 413),
 )
-def import_mentors(session: SessionDep, _: CoordinatorDep, content: CsvBody = b"") -> Imported:
+def import_mentors(
+    session: SessionDep, settings: SettingsDep, _: CoordinatorDep, content: CsvBody = b""
+) -> Imported:
     """Create mentors from a CSV file: every row, or none (each error names its row)."""
-    people = spreadsheets.import_rows(session=session, sheet=spreadsheets.MENTORS, content=content)
+    people = spreadsheets.import_rows(
+        session=session,
+        sheet=spreadsheets.MENTORS,
+        content=content,
+        max_rows=settings.max_csv_rows,
+    )
     return Imported(created=len(people), ids=[person.id for person in people if person.id])
 
 
