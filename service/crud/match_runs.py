@@ -250,14 +250,19 @@ def unmatched_page(
     return data, count
 
 
+def _lock(*, session: Session, run_id: int) -> MatchRun:
+    """Decisions on one run take turns (a PostgreSQL row lock), so each sees the last one's."""
+    run = session.exec(select(MatchRun).where(col(MatchRun.id) == run_id).with_for_update()).first()
+    if run is None:
+        raise NotFound(f"no match run with id {run_id}")
+    return run
+
+
 def accept(
     *, session: Session, run_id: int, proposal_ids: Sequence[int] | None
 ) -> list[ProposalPublic]:
     """Accept the named proposals (or every open one): all of them, or none (409)."""
-    # Accepts of one run take turns (PostgreSQL row lock), so each sees the other's outcome.
-    run = session.exec(select(MatchRun).where(col(MatchRun.id) == run_id).with_for_update()).first()
-    if run is None:
-        raise NotFound(f"no match run with id {run_id}")
+    _lock(session=session, run_id=run_id)
     query = select(Proposal).where(col(Proposal.match_run_id) == run_id)
     if proposal_ids is None:
         query = query.where(col(Proposal.status) == ProposalStatus.proposed)
@@ -312,6 +317,7 @@ def accept(
 
 
 def reject(*, session: Session, run_id: int, proposal_id: int, reason: str) -> ProposalPublic:
+    _lock(session=session, run_id=run_id)
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.match_run_id != run_id:
         raise NotFound(f"run {run_id} has no proposal {proposal_id}")

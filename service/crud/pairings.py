@@ -192,6 +192,8 @@ def get(*, session: Session, pairing_id: int) -> Pairing:
 
 
 def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
+    # Two concurrent ends must not both pass the "still active" check (PostgreSQL).
+    session.refresh(pairing, with_for_update=True)
     if data.status == PairingStatus.active:
         raise InvalidInput.for_fields(
             [FieldError(field="status", message="must be 'completed' or 'ended_early'")]

@@ -134,3 +134,32 @@ def test_concurrent_accepts_of_one_run_accept_each_proposal_once(
     assert [r.status_code for r in responses] == [200] * THREADS
     assert sorted(len(r.json()) for r in responses) == [0] * (THREADS - 1) + [2]
     assert active_per(engine, Pairing.mentor_id) == {mentor: 2}
+
+
+def test_concurrent_reject_and_accept_of_one_proposal_agree(
+    live: tuple[FastAPI, Engine, dict[str, str]],
+) -> None:
+    app, engine, headers = live
+    create(app, headers, "mentor", capacity=1)
+    create(app, headers, "mentee")
+    run = TestClient(app).post("/match-runs", headers=headers, json={}).json()
+    (proposal,) = (
+        TestClient(app).get(f"/match-runs/{run['id']}/proposals", headers=headers).json()["data"]
+    )
+    reject_path = f"/match-runs/{run['id']}/proposals/{proposal['id']}/reject"
+    accept_path = f"/match-runs/{run['id']}/accept"
+    responses = at_once(
+        app,
+        [
+            lambda client: client.post(reject_path, headers=headers, json={"reason": "no"}),
+            lambda client: client.post(
+                accept_path, headers=headers, json={"proposal_ids": [proposal["id"]]}
+            ),
+        ]
+        * 3,
+    )
+    assert all(r.status_code in (200, 409) for r in responses)
+    final = TestClient(app).get(f"/match-runs/{run['id']}/proposals", headers=headers).json()
+    status = final["data"][0]["status"]
+    paired = sum(active_per(engine, Pairing.mentee_id).values())
+    assert (status, paired) in {("accepted", 1), ("rejected", 0)}
