@@ -94,26 +94,36 @@ def mentor_conditions(cohort: CohortFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _chunks(ids: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
+    """Id lists short enough for any engine's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 class _Terms:
     """Each owner's codes by vocabulary in profile order, and their needs' priorities.
 
-    Read as plain rows, not ORM objects: a 10,000-mentee cohort has some 80,000
+    Read by the ids of the profiles already read, not by the cohort's conditions
+    again: a person paired in between must not come back without their terms.
+    Plain rows, not ORM objects: a 10,000-mentee cohort has some 80,000
     terms, and an object for each would cost more than the matching itself.
     """
 
-    def __init__(self, session: Session, owner_column: Any, table: Any, owner_ids: Any) -> None:
+    def __init__(
+        self, session: Session, owner_column: Any, table: Any, owner_ids: Sequence[int]
+    ) -> None:
         priority = table.priority if hasattr(table, "priority") else literal(None)
-        rows = session.connection().execute(
-            select(owner_column, table.vocabulary, table.code, priority)
-            .where(col(owner_column).in_(owner_ids))
-            .order_by(owner_column, table.vocabulary, table.position)
-        )
         self.codes: dict[int, dict[str, list[str]]] = defaultdict(dict)
         self.priorities: dict[int, list[int]] = defaultdict(list)
-        for owner, vocabulary, code, weight in rows.all():
-            self.codes[owner].setdefault(vocabulary, []).append(code)
-            if weight is not None:
-                self.priorities[owner].append(weight)
+        for chunk in _chunks(owner_ids):
+            rows = session.connection().execute(
+                select(owner_column, table.vocabulary, table.code, priority)
+                .where(col(owner_column).in_(chunk))
+                .order_by(owner_column, table.vocabulary, table.position)
+            )
+            for owner, vocabulary, code, weight in rows.all():
+                self.codes[owner].setdefault(vocabulary, []).append(code)
+                if weight is not None:
+                    self.priorities[owner].append(weight)
 
     def of(self, owner: int, vocabulary: Vocabulary) -> tuple[str, ...]:
         return tuple(self.codes.get(owner, {}).get(vocabulary, ()))
@@ -122,7 +132,6 @@ class _Terms:
 def load_mentees(
     session: Session, conditions: Sequence[ColumnElement[bool]]
 ) -> tuple[list[int], list[str], list[matching.MenteeProfile]]:
-    selected = select(col(Mentee.id)).where(*conditions)
     rows = session.execute(
         select(
             col(Mentee.id),
@@ -133,17 +142,20 @@ def load_mentees(
             col(Mentee.legal_form),
             col(Mentee.stage),
         )
-        .where(col(Mentee.id).in_(selected))
+        .where(*conditions)
         .order_by(col(Mentee.id))
     ).all()
-    terms = _Terms(session, MenteeTerm.mentee_id, MenteeTerm, selected)
-    waited: dict[int, int] = dict(
-        session.execute(
-            select(col(UnmatchedMentee.mentee_id), func.count())
-            .where(col(UnmatchedMentee.mentee_id).in_(selected))
-            .group_by(col(UnmatchedMentee.mentee_id))
-        ).all()
-    )
+    read = [row[0] for row in rows]
+    terms = _Terms(session, MenteeTerm.mentee_id, MenteeTerm, read)
+    waited: dict[int, int] = {}
+    for chunk in _chunks(read):
+        waited.update(
+            session.execute(
+                select(col(UnmatchedMentee.mentee_id), func.count())
+                .where(col(UnmatchedMentee.mentee_id).in_(chunk))
+                .group_by(col(UnmatchedMentee.mentee_id))
+            ).all()
+        )
     ids, organisations, profiles = [], [], []
     for mentee_id, organisation, sector, region, mode, legal_form, stage in rows:
         ids.append(mentee_id)
@@ -180,11 +192,6 @@ def load_mentors(
         .subquery()
     )
     remaining = Mentor.capacity - func.coalesce(active.c.active, 0)
-    selected = (
-        select(col(Mentor.id))
-        .outerjoin(active, active.c.mentor_id == Mentor.id)
-        .where(*conditions, remaining > 0)
-    )
     rows = session.execute(
         select(
             col(Mentor.id),
@@ -197,10 +204,10 @@ def load_mentors(
             remaining,
         )
         .outerjoin(active, active.c.mentor_id == Mentor.id)
-        .where(col(Mentor.id).in_(selected))
+        .where(*conditions, remaining > 0)
         .order_by(col(Mentor.id))
     ).all()
-    terms = _Terms(session, MentorTerm.mentor_id, MentorTerm, selected)
+    terms = _Terms(session, MentorTerm.mentor_id, MentorTerm, [row[0] for row in rows])
     ids, organisations, profiles, places = [], [], [], []
     for mentor_id, organisation, kind, spin_out, years, home, mode, left in rows:
         ids.append(mentor_id)

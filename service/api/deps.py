@@ -12,7 +12,9 @@ from service.db import get_session
 from service.errors import Forbidden, Unauthorized
 from service.security import Principal, authenticate
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the transaction commits before the response leaves, so a client
+# never hears of a write that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="A coordinator's or a participant's token.")

@@ -13,6 +13,7 @@ from service.models import (
     ExclusionReason,
     Mentee,
     Mentor,
+    Role,
 )
 from service.security import Principal
 
@@ -68,6 +69,7 @@ def declare(*, session: Session, principal: Principal, data: ConflictDeclaration
             mentor_id=mentor.id if mentor else None,
             mentor_email=None if mentor else data.email,
             reason=ExclusionReason.conflict_of_interest,
+            declared_by=Role.mentee,
             note=data.note,
         )
     else:
@@ -77,6 +79,7 @@ def declare(*, session: Session, principal: Principal, data: ConflictDeclaration
             mentee_id=mentee.id if mentee else None,
             mentee_email=None if mentee else data.email,
             reason=ExclusionReason.conflict_of_interest,
+            declared_by=Role.mentor,
             note=data.note,
         )
     session.add(exclusion)

@@ -9,7 +9,7 @@ the partner mentee goes back to waiting.
 
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from service.crud import mentees, mentors, pairings
@@ -25,6 +25,7 @@ from service.models import (
     PairingPublic,
     PairingStatus,
     Proposal,
+    Role,
     utcnow,
 )
 from service.security import Principal
@@ -103,14 +104,20 @@ def export(*, session: Session, principal: Principal) -> dict[str, Any]:
         mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
         profile: dict[str, Any] = mentors.to_public(mentor).model_dump(mode="json")
         own_pairings = col(Pairing.mentor_id) == principal.mentor_id
-        declared = col(Exclusion.mentor_id) == principal.mentor_id
+        declared = and_(
+            col(Exclusion.mentor_id) == principal.mentor_id,
+            col(Exclusion.declared_by) == Role.mentor,
+        )
         proposed = col(Proposal.mentor_id) == principal.mentor_id
     else:
         assert principal.mentee_id is not None
         mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
         profile = mentees.to_public(mentee).model_dump(mode="json")
         own_pairings = col(Pairing.mentee_id) == principal.mentee_id
-        declared = col(Exclusion.mentee_id) == principal.mentee_id
+        declared = and_(
+            col(Exclusion.mentee_id) == principal.mentee_id,
+            col(Exclusion.declared_by) == Role.mentee,
+        )
         proposed = col(Proposal.mentee_id) == principal.mentee_id
     return {
         "exported_at": utcnow().isoformat(),
@@ -130,7 +137,8 @@ def export(*, session: Session, principal: Principal) -> dict[str, Any]:
             }
             for p in session.exec(select(Proposal).where(proposed))
         ],
-        "exclusions": [
+        # Only their own declarations: what others said about them is not theirs to read.
+        "conflicts_declared": [
             {"reason": e.reason, "note": e.note, "created_at": e.created_at.isoformat()}
             for e in session.exec(select(Exclusion).where(declared))
         ],

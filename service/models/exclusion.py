@@ -12,6 +12,7 @@ from pydantic import ConfigDict, EmailStr, field_validator
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
+from service.models.auth import Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.common import normalise_email
 
@@ -46,6 +47,9 @@ class Exclusion(SQLModel, table=True):
     mentee_email: str | None = Field(default=None, sa_column=Column(String(254), index=True))
     mentor_email: str | None = Field(default=None, sa_column=Column(String(254), index=True))
     reason: ExclusionReason = Field(sa_type=String(32))
+    # Who asked for it: a coordinator (also by rejecting or ending), or the mentee or
+    # mentor themselves. A participant's data export shows only their own declarations.
+    declared_by: Role = Field(default=Role.coordinator, sa_type=String(16))
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -77,6 +81,7 @@ class ExclusionPublic(SQLModel):
     mentee_email: str | None
     mentor_email: str | None
     reason: ExclusionReason
+    declared_by: Role
     note: str
     created_at: datetime
 

@@ -93,8 +93,11 @@ def test_export_holds_everything_about_the_participant(
     assert [p["id"] for p in data["pairings"]] == [history["pairing"]["id"]]
     assert data["pairings"][0]["mentee_fit"] == "good_fit"
     assert [p["status"] for p in data["proposals"]] == ["rejected"]
-    # Declared by them, declared about them, set by the coordinator, and the rejection.
-    assert len(data["exclusions"]) == 4
+    # Only the conflict they declared themselves: not one declared about them, nor the
+    # coordinator's exclusions and their notes.
+    assert [c["reason"] for c in data["conflicts_declared"]] == ["conflict_of_interest"]
+    assert "knows them" not in response.text
+    assert "asked for someone else" not in response.text
 
 
 def test_erasure_leaves_no_personal_data_in_any_table(
