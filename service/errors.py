@@ -10,7 +10,9 @@
     └── ServiceUnavailable 503 not ready: the database is unreachable or not migrated
 
 Request validation errors from FastAPI and HTTP errors from Starlette are
-rendered in the same shape: ``{"detail": str, "code": str, "errors": [...]}``.
+rendered in the same shape: ``{"detail": str, "code": str, "errors": [...]}``;
+among the latter, FastAPI's 400 for a JSON body that is not UTF-8 (a body that is
+UTF-8 but not JSON is a 422), and the body-size guard's 413 (``service.limits``).
 """
 
 from collections.abc import Sequence
@@ -136,6 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The request body is not UTF-8 text."},
     401: {"model": ErrorBody, "description": "Missing, invalid, expired or revoked token."},
     403: {"model": ErrorBody, "description": "This role may not do this."},
     404: {"model": ErrorBody, "description": "No such resource."},

@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
-from service.api.routes import api_router
+from service.api.openapi import add_component_schemas
+from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
@@ -18,6 +20,15 @@ Matching for a mentoring scheme for public service mutuals: coordinators curate
 mentors and mentees and decide pairings; participants manage their own profile
 through `/me` with the personal token they got when registering.
 """
+
+
+class MentormatchAPI(FastAPI):
+    """FastAPI, whose OpenAPI document also holds the schemas routes name by hand."""
+
+    def openapi(self) -> dict[str, Any]:
+        document = super().openapi()
+        add_component_schemas(document, component_models)
+        return document
 
 
 def _schema_head() -> str | None:
@@ -45,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.engine.dispose()
                 app.state.engine = None
 
-    app = FastAPI(
+    app = MentormatchAPI(
         title="mentormatch",
         version="0.1.0",
         description=DESCRIPTION,

@@ -234,6 +234,10 @@ def _cells(sheet: Sheet, raw: dict[str, str], index: TaxonomyIndex) -> dict[str,
     return values
 
 
+def _not_csv(exc: csv.Error) -> InvalidInput:
+    return InvalidInput.for_fields([FieldError(field="file", message=f"is not valid CSV: {exc}")])
+
+
 def _header_errors(sheet: Sheet, header: Sequence[str] | None) -> list[FieldError]:
     if not header:
         return [FieldError(field="file", message="is empty; the first line must be the header")]
@@ -259,8 +263,13 @@ def import_rows(
     *, session: Session, sheet: Sheet, content: bytes, max_rows: int
 ) -> list[Mentor | Mentee]:
     """Create every row of the file, or none of them (422 listing each row's errors)."""
-    reader = csv.DictReader(io.StringIO(_decode(content)))
-    header_errors = _header_errors(sheet, reader.fieldnames)
+    # newline="": the csv module reads line ends itself, a lone "\r" included.
+    reader = csv.DictReader(io.StringIO(_decode(content), newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise _not_csv(exc) from exc
+    header_errors = _header_errors(sheet, header)
     if header_errors:
         raise InvalidInput.for_fields(header_errors)
     index = load_index(session=session)
@@ -302,9 +311,7 @@ def import_rows(
                 )
             people.append((line, data, status))
     except csv.Error as exc:
-        raise InvalidInput.for_fields(
-            [FieldError(field="file", message=f"is not valid CSV: {exc}")]
-        ) from exc
+        raise _not_csv(exc) from exc
     if not people and not errors:
         raise InvalidInput.for_fields(
             [FieldError(field="file", message="has a header but no rows")]

@@ -1,15 +1,17 @@
-"""Request dependencies: the session, the caller, and the role checks."""
+"""Request dependencies: the session, the caller, the role checks, and the input guard."""
 
-from typing import Annotated
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.config import Settings, get_settings
 from service.crud.profiles import MAX_PAGE_SIZE
 from service.db import get_session
-from service.errors import Forbidden, Unauthorized
+from service.errors import FieldError, Forbidden, InvalidInput, Unauthorized, field_path
 from service.security import Principal, authenticate
 
 # "function" scope: the transaction commits before the response leaves, so a client
@@ -74,3 +76,49 @@ RegistrarDep = Annotated[Principal | None, Depends(require_registrar)]
 
 # Ids are 32-bit integers on every engine; a larger one could only be a 404, so say so early.
 ResourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The resource's id.")]
+
+
+NUL = "\x00"
+
+
+def _nul_locations(value: Any, loc: tuple[int | str, ...]) -> Iterator[tuple[int | str, ...]]:
+    if isinstance(value, str):
+        if NUL in value:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_locations(key, (*loc, key))
+            yield from _nul_locations(item, (*loc, key))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _nul_locations(item, (*loc, position))
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Refuse text holding a NUL character, in any parameter or body: no database stores one.
+
+    PostgreSQL text cannot hold U+0000, so such a value would fail at the database;
+    it is refused up front instead, as a 422 naming each field.
+    """
+    locations: list[tuple[int | str, ...]] = [
+        ("path", name) for name, value in request.path_params.items() if NUL in str(value)
+    ]
+    locations += [
+        ("query", name)
+        for name, value in request.query_params.multi_items()
+        if NUL in name or NUL in value
+    ]
+    body = await request.body()
+    if b"\x00" in body:
+        locations.append(("body",))
+    elif body and "json" in request.headers.get("content-type", ""):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None  # FastAPI has refused the body already, or the route reads none
+        locations += _nul_locations(document, ("body",))
+    if locations:
+        message = "must not contain NUL characters"
+        raise InvalidInput.for_fields(
+            [FieldError(field=field_path(loc), message=message) for loc in locations]
+        )

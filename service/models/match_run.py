@@ -2,13 +2,17 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
+
+# Ids are 32-bit integers on every engine: a larger one would fail in the database.
+RowId = Annotated[int, Interval(ge=1, le=2**31 - 1)]
 
 
 class Objective(StrEnum):
@@ -98,8 +102,8 @@ class CohortFilter(SQLModel):
 
     sectors: list[str] = Field(default_factory=list, max_length=50)
     regions: list[str] = Field(default_factory=list, max_length=20)
-    mentee_ids: list[int] = Field(default_factory=list, max_length=100_000)
-    mentor_ids: list[int] = Field(default_factory=list, max_length=100_000)
+    mentee_ids: list[RowId] = Field(default_factory=list, max_length=100_000)
+    mentor_ids: list[RowId] = Field(default_factory=list, max_length=100_000)
 
 
 class MatchRunCreate(SQLModel):
@@ -186,7 +190,7 @@ class UnmatchedListPublic(SQLModel):
 class AcceptRequest(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    proposal_ids: list[int] | None = Field(
+    proposal_ids: list[RowId] | None = Field(
         default=None, max_length=100_000, description="Omit to accept every open proposal."
     )
 

@@ -1,7 +1,9 @@
 """Every router, collected for ``main.py`` to mount."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 
+from service.api.deps import refuse_nul_characters
 from service.api.routes import (
     exclusions,
     health,
@@ -13,6 +15,9 @@ from service.api.routes import (
     taxonomy,
 )
 
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
 for module in (health, taxonomy, mentors, mentees, me, match_runs, pairings, exclusions):
     api_router.include_router(module.router)
+
+# Models that routes name only in ``openapi_extra``; the app adds them to its document.
+component_models: tuple[type[BaseModel], ...] = me.SELF_UPDATE_MODELS

@@ -30,7 +30,7 @@ def list_exclusions(
     "",
     response_model=ExclusionPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 413),
 )
 def create_exclusion(
     data: ExclusionCreate, session: SessionDep, _: CoordinatorDep

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/match-runs", tags=["match runs"])
     "",
     response_model=MatchRunPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403),
+    responses=responses(400, 401, 403, 413),
 )
 def create_match_run(
     data: MatchRunCreate, session: SessionDep, settings: SettingsDep, coordinator: CoordinatorDep
@@ -115,7 +115,7 @@ def export_unmatched(run_id: ResourceId, session: SessionDep, _: CoordinatorDep)
 @router.post(
     "/{run_id}/accept",
     response_model=list[ProposalPublic],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 413),
 )
 def accept_proposals(
     run_id: ResourceId, data: AcceptRequest, session: SessionDep, _: CoordinatorDep
@@ -127,7 +127,7 @@ def accept_proposals(
 @router.post(
     "/{run_id}/proposals/{proposal_id}/reject",
     response_model=ProposalPublic,
-    responses=responses(401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 413),
 )
 def reject_proposal(
     run_id: ResourceId,

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from service.api.deps import PrincipalDep, ResourceId, SessionDep
+from service.api.openapi import component_ref
 from service.crud import exclusions, mentees, mentors, pairings, privacy
 from service.errors import Forbidden, responses
 from service.models import (
@@ -56,16 +57,15 @@ def read_me(session: SessionDep, principal: PrincipalDep) -> Me:
     return _me(session, principal)
 
 
+# The body is read raw and validated against the caller's own model; the document names
+# both (``service.main`` adds them to the components). ``anyOf``, not ``oneOf``: a body
+# with only the shared fields is valid for both.
+SELF_UPDATE_MODELS = (MentorSelfUpdate, MenteeSelfUpdate)
 _UPDATE_DOC = {
     "requestBody": {
         "content": {
             "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"$ref": "#/components/schemas/MentorSelfUpdate"},
-                        {"$ref": "#/components/schemas/MenteeSelfUpdate"},
-                    ]
-                }
+                "schema": {"anyOf": [component_ref(model) for model in SELF_UPDATE_MODELS]}
             }
         },
         "required": True,
@@ -81,7 +81,12 @@ def _validate(schema: type[SQLModel], payload: dict[str, Any]) -> Any:
         raise RequestValidationError(errors) from exc
 
 
-@router.patch("", response_model=Me, responses=responses(401, 403, 409), openapi_extra=_UPDATE_DOC)
+@router.patch(
+    "",
+    response_model=Me,
+    responses=responses(400, 401, 403, 409, 413),
+    openapi_extra=_UPDATE_DOC,
+)
 def update_me(
     payload: Annotated[dict[str, Any], Body()], session: SessionDep, principal: PrincipalDep
 ) -> Me:
@@ -148,7 +153,7 @@ def list_my_pairings(session: SessionDep, principal: PrincipalDep) -> list[MyPai
 @router.post(
     "/pairings/{pairing_id}/fit",
     response_model=MyPairing,
-    responses=responses(401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 413),
 )
 def record_my_fit(
     pairing_id: ResourceId, data: FitFeedback, session: SessionDep, principal: PrincipalDep
@@ -169,7 +174,7 @@ class Recorded(SQLModel):
     "/conflicts",
     response_model=Recorded,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(401, 403),
+    responses=responses(400, 401, 403, 413),
 )
 def declare_conflict(
     data: ConflictDeclaration, session: SessionDep, principal: PrincipalDep

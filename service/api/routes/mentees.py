@@ -41,7 +41,7 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MenteeRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409),
+    responses=responses(400, 401, 403, 409, 413),
 )
 def create_mentee(
     data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep
@@ -96,7 +96,7 @@ def export_mentees(session: SessionDep, _: CoordinatorDep) -> Response:
     "/import",
     response_model=Imported,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 413),
+    responses=responses(401, 403, 409, 413),
 )
 def import_mentees(
     session: SessionDep, settings: SettingsDep, _: CoordinatorDep, content: CsvBody = b""
@@ -149,7 +149,11 @@ def suggest_mentors(
     )
 
 
-@router.patch("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404, 409))
+@router.patch(
+    "/{mentee_id}",
+    response_model=MenteePublic,
+    responses=responses(400, 401, 403, 404, 409, 413),
+)
 def update_mentee(
     mentee_id: ResourceId, data: MenteeUpdate, session: SessionDep, _: CoordinatorDep
 ) -> MenteePublic:

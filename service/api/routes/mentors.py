@@ -39,7 +39,7 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MentorRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409),
+    responses=responses(400, 401, 403, 409, 413),
 )
 def create_mentor(
     data: MentorCreate, session: SessionDep, _registrar: RegistrarDep
@@ -94,7 +94,7 @@ def export_mentors(session: SessionDep, _: CoordinatorDep) -> Response:
     "/import",
     response_model=Imported,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 413),
+    responses=responses(401, 403, 409, 413),
 )
 def import_mentors(
     session: SessionDep, settings: SettingsDep, _: CoordinatorDep, content: CsvBody = b""
@@ -129,7 +129,11 @@ def read_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -
     return crud.to_public(crud.get(session=session, mentor_id=mentor_id))
 
 
-@router.patch("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404, 409))
+@router.patch(
+    "/{mentor_id}",
+    response_model=MentorPublic,
+    responses=responses(400, 401, 403, 404, 409, 413),
+)
 def update_mentor(
     mentor_id: ResourceId, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
 ) -> MentorPublic:

@@ -43,7 +43,7 @@ def list_pairings(
     "",
     response_model=PairingPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409),
+    responses=responses(400, 401, 403, 409, 413),
 )
 def create_pairing(data: PairingCreate, session: SessionDep, _: CoordinatorDep) -> PairingPublic:
     """Pair a mentee with a mentor by hand, under the same checks as accepting a proposal."""
@@ -56,7 +56,11 @@ def read_pairing(pairing_id: ResourceId, session: SessionDep, _: CoordinatorDep)
     return PairingPublic.model_validate(crud.get(session=session, pairing_id=pairing_id))
 
 
-@router.patch("/{pairing_id}", response_model=PairingPublic, responses=responses(401, 403, 404))
+@router.patch(
+    "/{pairing_id}",
+    response_model=PairingPublic,
+    responses=responses(400, 401, 403, 404, 413),
+)
 def update_pairing(
     pairing_id: ResourceId, data: PairingUpdate, session: SessionDep, _: CoordinatorDep
 ) -> PairingPublic:
@@ -66,7 +70,9 @@ def update_pairing(
 
 
 @router.post(
-    "/{pairing_id}/end", response_model=PairingPublic, responses=responses(401, 403, 404, 409)
+    "/{pairing_id}/end",
+    response_model=PairingPublic,
+    responses=responses(400, 401, 403, 404, 409, 413),
 )
 def end_pairing(
     pairing_id: ResourceId, data: PairingEnd, session: SessionDep, _: CoordinatorDep

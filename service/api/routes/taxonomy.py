@@ -20,7 +20,7 @@ def read_taxonomy(session: SessionDep) -> TaxonomyPublic:
     "/{vocabulary}",
     response_model=TermPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409),
+    responses=responses(400, 401, 403, 409, 413),
 )
 def create_term(
     vocabulary: Vocabulary, data: TermCreate, session: SessionDep, _: CoordinatorDep
@@ -29,7 +29,9 @@ def create_term(
     return crud.create(session=session, vocabulary=vocabulary, data=data)
 
 
-@router.patch("/{vocabulary}/{code}", response_model=TermPublic, responses=responses(401, 403, 404))
+@router.patch(
+    "/{vocabulary}/{code}", response_model=TermPublic, responses=responses(400, 401, 403, 404, 413)
+)
 def update_term(
     vocabulary: Vocabulary, code: str, data: TermUpdate, session: SessionDep, _: CoordinatorDep
 ) -> TermPublic:
