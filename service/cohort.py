@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -94,9 +94,17 @@ def mentor_conditions(cohort: CohortFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _chunks(ids: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
-    """Id lists short enough for any engine's limit on bound parameters."""
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
+def _member_of(session: Session, column: Any, ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    """Conditions, to query one at a time, that together select the rows of these ids.
+
+    PostgreSQL takes the ids as one array parameter (a long IN list costs more to
+    send than the rows it selects); SQLite gets IN lists short enough for its limit
+    on bound parameters.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))]
+    size = 5000
+    return [column.in_(ids[start : start + size]) for start in range(0, len(ids), size)]
 
 
 class _Terms:
@@ -114,10 +122,10 @@ class _Terms:
         priority = table.priority if hasattr(table, "priority") else literal(None)
         self.codes: dict[int, dict[str, list[str]]] = defaultdict(dict)
         self.priorities: dict[int, list[int]] = defaultdict(list)
-        for chunk in _chunks(owner_ids):
+        for condition in _member_of(session, col(owner_column), owner_ids):
             rows = session.connection().execute(
                 select(owner_column, table.vocabulary, table.code, priority)
-                .where(col(owner_column).in_(chunk))
+                .where(condition)
                 .order_by(owner_column, table.vocabulary, table.position)
             )
             for owner, vocabulary, code, weight in rows.all():
@@ -148,11 +156,11 @@ def load_mentees(
     read = [row[0] for row in rows]
     terms = _Terms(session, MenteeTerm.mentee_id, MenteeTerm, read)
     waited: dict[int, int] = {}
-    for chunk in _chunks(read):
+    for condition in _member_of(session, col(UnmatchedMentee.mentee_id), read):
         waited.update(
             session.execute(
                 select(col(UnmatchedMentee.mentee_id), func.count())
-                .where(col(UnmatchedMentee.mentee_id).in_(chunk))
+                .where(condition)
                 .group_by(col(UnmatchedMentee.mentee_id))
             ).all()
         )

@@ -109,7 +109,12 @@ def trigger(
             "mentor_id": cohort.mentor_ids[pair.mentor],
             # The engine works in float32; four decimals is all it can vouch for.
             "score": round(float(pair.score), 4),
-            "components": {name: round(float(getattr(pair, name)), 4) for name in COMPONENTS},
+            "components": {
+                "sector": round(pair.sector, 4),
+                "skills": round(pair.skills, 4),
+                "region": round(pair.region, 4),
+                "experience": round(pair.experience, 4),
+            },
             "reason": pair.reason[:1000],
             "runner_up_mentor_id": (
                 cohort.mentor_ids[pair.runner_up] if pair.runner_up is not None else None
