@@ -8,34 +8,21 @@ in any order; the app's session dependency is overridden to use it.
 """
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from service.config import Settings
-from service.db import get_session, make_engine, normalise_database_url
+from service.db import get_session, make_engine
 from service.main import create_app
 from service.migrate import upgrade
 from service.models import Role
 from service.security import issue_token
-
-TEST_DATABASE_URL_VARIABLE = "MENTORMATCH_TEST_DATABASE_URL"
-
-
-def _scratch_server_database(server_url: str) -> tuple[str, Engine, str]:
-    """Create an empty database beside the one in ``server_url``; return its URL."""
-    url = make_url(normalise_database_url(server_url))
-    name = f"mentormatch_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.set(database=name).render_as_string(hide_password=False), admin, name
+from tests.postgres import TEST_DATABASE_URL_VARIABLE, scratch_database
 
 
 def _empty_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -43,13 +30,8 @@ def _empty_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not server_url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    url, admin, name = _scratch_server_database(server_url)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server_url) as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

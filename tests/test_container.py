@@ -22,7 +22,6 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from service.db import make_engine, normalise_database_url
+from service.db import make_engine
 from service.migrate import head_revision
+from tests import postgres
 from tests.factories import mentor_payload
+from tests.postgres import reachable_server
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # RUN steps that only make sense inside the image; every other RUN must be a pip step.
 IMAGE_ONLY_COMMANDS = {"groupadd", "useradd"}
 START_TIMEOUT = 60.0
@@ -354,18 +353,7 @@ def _build(tmp: Path) -> Image:
 
 @pytest.fixture(scope="module")
 def server_url() -> str:
-    url = os.environ.get("MENTORMATCH_TEST_DATABASE_URL", DEFAULT_SERVER_URL)
-    if make_url(normalise_database_url(url)).get_backend_name() != "postgresql":
-        pytest.skip(f"not a PostgreSQL server: {url}")
-    engine = make_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure means there is no server to use
-        pytest.skip(f"PostgreSQL is unreachable at {url}: {type(error).__name__}")
-    finally:
-        engine.dispose()
-    return url
+    return reachable_server()
 
 
 @pytest.fixture(scope="module")
@@ -376,21 +364,9 @@ def image(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Image:
 @pytest.fixture
 def scratch_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server, dropped afterwards; yields its URL."""
-    url = make_url(normalise_database_url(server_url))
-    name = f"mentormatch_container_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            # The URL an operator would write, with no driver named.
-            app_url = url.set(drivername="postgresql", database=name)
-            yield app_url.render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with postgres.scratch_database(server_url, "mentormatch_container") as url:
+        # The URL an operator would write, with no driver named.
+        yield url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _free_port() -> int:

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +21,17 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from service import demo
-from service.db import make_engine, normalise_database_url
+from service.db import make_engine
 from service.migrate import upgrade_url
 from service.models import Role
 from service.security import issue_token
 from tests.factories import bearer
+from tests.postgres import reachable_server, scratch_database
 from tests.test_stress import (
-    DEFAULT_SERVER_URL,
     free_port,
     mentormatch_program,
     server_environment,
@@ -53,41 +52,13 @@ class Database:
     name: str
 
 
-def reachable_postgresql() -> str:
-    url = os.environ.get("MENTORMATCH_TEST_DATABASE_URL", DEFAULT_SERVER_URL)
-    if make_url(normalise_database_url(url)).get_backend_name() != "postgresql":
-        pytest.skip(f"not a PostgreSQL server: {url}")
-    engine = make_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure means there is no server to use
-        pytest.skip(f"PostgreSQL is unreachable at {url}: {type(error).__name__}")
-    finally:
-        engine.dispose()
-    return url
-
-
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
         yield Database(f"sqlite:///{tmp_path / 'kill.db'}", "sqlite", "kill.db")
         return
-    url = make_url(normalise_database_url(reachable_postgresql()))
-    name = f"mentormatch_kill_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield Database(
-                url.set(database=name).render_as_string(hide_password=False), "postgresql", name
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_database(reachable_server(), "mentormatch_kill") as url:
+        yield Database(url.render_as_string(hide_password=False), "postgresql", str(url.database))
 
 
 def start_server(database: Database, tmp_path: Path, label: str) -> tuple[Any, str]:

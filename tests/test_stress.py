@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,12 +29,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
-from service.db import make_engine, normalise_database_url
+from service.db import make_engine
 from tests.factories import bearer, mentee_payload, mentor_payload
+from tests.postgres import reachable_server, scratch_database
 
-DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 16
 WORKERS = 2
 MENTEES = 96  # registered in the first wave
@@ -138,35 +137,13 @@ class Load:
 
 @pytest.fixture(scope="module")
 def server_url() -> str:
-    url = os.environ.get("MENTORMATCH_TEST_DATABASE_URL", DEFAULT_SERVER_URL)
-    if make_url(normalise_database_url(url)).get_backend_name() != "postgresql":
-        pytest.skip(f"not a PostgreSQL server: {url}")
-    engine = make_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure means there is no server to use
-        pytest.skip(f"PostgreSQL is unreachable at {url}: {type(error).__name__}")
-    finally:
-        engine.dispose()
-    return url
+    return reachable_server()
 
 
 @pytest.fixture
 def database(server_url: str) -> Iterator[str]:
-    url = make_url(normalise_database_url(server_url))
-    name = f"mentormatch_stress_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_database(server_url, "mentormatch_stress") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def mentormatch_program() -> str:

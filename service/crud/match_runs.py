@@ -257,7 +257,9 @@ def unmatched_page(
 
 def _lock(*, session: Session, run_id: int) -> MatchRun:
     """Decisions on one run take turns (a PostgreSQL row lock), so each sees the last one's."""
-    run = session.exec(select(MatchRun).where(col(MatchRun.id) == run_id).with_for_update()).first()
+    run = session.exec(
+        select(MatchRun).where(col(MatchRun.id) == run_id).with_for_update(key_share=True)
+    ).first()
     if run is None:
         raise NotFound(f"no match run with id {run_id}")
     return run

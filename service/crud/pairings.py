@@ -51,20 +51,26 @@ class Candidate:
 
 
 def lock_people(*, session: Session, mentor_ids: Sequence[int], mentee_ids: Sequence[int]) -> None:
-    """Hold the rows of everyone involved until the transaction ends (PostgreSQL)."""
+    """Hold the rows of everyone involved until the transaction ends (PostgreSQL).
+
+    Every writer that changes pairings locks in this order: mentors, then mentees,
+    each in id order. One order for all means no two of them can deadlock.
+    """
     if session.get_bind().dialect.name == "sqlite":
         return  # the whole database is already held by BEGIN IMMEDIATE
+    # FOR NO KEY UPDATE: other transactions may still insert rows that refer to these
+    # people (their foreign-key checks take KEY SHARE locks), so they need not queue here.
     session.exec(
         select(Mentor.id)
         .where(col(Mentor.id).in_(sorted(set(mentor_ids))))
         .order_by(col(Mentor.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
     session.exec(
         select(Mentee.id)
         .where(col(Mentee.id).in_(sorted(set(mentee_ids))))
         .order_by(col(Mentee.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
 
 
@@ -192,8 +198,13 @@ def get(*, session: Session, pairing_id: int) -> Pairing:
 
 
 def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
-    # Two concurrent ends must not both pass the "still active" check (PostgreSQL).
-    session.refresh(pairing, with_for_update=True)
+    # The same lock order as pairing (mentor, mentee, then the pairing row), so that an
+    # end and a new pairing of the same people cannot deadlock; and two concurrent ends
+    # cannot both pass the "still active" check.
+    assert pairing.mentor_id is not None
+    assert pairing.mentee_id is not None
+    lock_people(session=session, mentor_ids=[pairing.mentor_id], mentee_ids=[pairing.mentee_id])
+    session.refresh(pairing, with_for_update={"key_share": True})
     if data.status == PairingStatus.active:
         raise InvalidInput.for_fields(
             [FieldError(field="status", message="must be 'completed' or 'ended_early'")]
@@ -210,8 +221,6 @@ def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
     pairing.end_reason = data.reason
     pairing.updated_at = utcnow()
     session.add(pairing)
-    assert pairing.mentee_id is not None
-    assert pairing.mentor_id is not None
     exclude_pair(
         session=session,
         mentee_id=pairing.mentee_id,
