@@ -31,7 +31,6 @@ class Settings(BaseSettings):
         le=600,
         description="How long start-up waits for the database before giving up.",
     )
-    max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(
         default=1_000_000, ge=1_024, description="Largest JSON request body; larger gets 413."
     )

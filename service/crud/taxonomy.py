@@ -37,15 +37,8 @@ class TaxonomyIndex:
 
     terms: Mapping[Vocabulary, Mapping[str, TaxonomyTerm]]
 
-    def codes(self, vocabulary: Vocabulary) -> list[str]:
-        return list(self.terms.get(vocabulary, {}))
-
     def active_codes(self, vocabulary: Vocabulary) -> list[str]:
         return [code for code, term in self.terms.get(vocabulary, {}).items() if not term.retired]
-
-    def label(self, vocabulary: Vocabulary, code: str) -> str:
-        term = self.terms.get(vocabulary, {}).get(code)
-        return term.label if term is not None else code
 
     def check(
         self,

@@ -7,9 +7,6 @@ from pydantic import AfterValidator, StringConstraints
 
 from service.models.taxonomy import CODE_PATTERN
 
-MAX_NAME_LENGTH = 200
-MAX_TEXT_LENGTH = 2000
-
 
 class MeetingMode(StrEnum):
     in_person = "in_person"
@@ -29,8 +26,6 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_LENGTH)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN)]
 
 UniqueCodes = Annotated[list[Code], AfterValidator(_unique)]
