@@ -24,9 +24,8 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 
-# The source last. The CLI finds alembic.ini and migrations/ in the working directory.
-COPY pyproject.toml README.md alembic.ini ./
-COPY migrations/ migrations/
+# The source last; the migrations ship inside the service package.
+COPY pyproject.toml README.md ./
 COPY matching/ matching/
 COPY service/ service/
 RUN pip install --no-cache-dir --no-deps . \

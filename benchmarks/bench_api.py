@@ -5,11 +5,11 @@ database, migrates it, loads the seeded demo cohort (``service.demo``, not timed
 starts ``mentormatch serve`` (uvicorn) in a subprocess and times ``POST /match-runs``
 with the API's default parameters, as the client sees it and as the service reports
 it (``duration_ms``). Right after each request, this process times ``matching.match``
-alone on the same cohort (loaded here with ``service.cohort.load`` from the same
+alone on the same cohort (loaded here with ``service.matchmaking.cohort.load`` from the same
 database) with the same parameters: the "engine" time. Times are medians of
 ``--repeats``; ``ratio`` is the median over the repeats of request time / engine time,
 paired so that other work on the machine weighs on both alike. The target is 1.5 or
-less at 10,000 x 4,000. ``load s`` is ``service.cohort.load`` alone and ``rest s`` what
+less at 10,000 x 4,000. ``load s`` is ``service.matchmaking.cohort.load`` alone and ``rest s`` what
 the service's own time leaves after loading and the engine (mostly storing the run).
 Runs do not change who is waiting, but each adds unmatched rows, so the waiting bonus
 of the few unmatched mentees grows from one run to the next.
@@ -50,11 +50,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 import matching
-from service import cohort as cohorts
 from service import demo
 from service.config import Settings
 from service.db import make_engine
 from service.main import create_app
+from service.matchmaking import cohort as cohorts
+from service.matchmaking.parameters import match_parameters
 from service.migrate import upgrade_url
 from service.models import CohortFilter, MatchRunCreate, Role
 from service.security import issue_token
@@ -103,21 +104,7 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def api_parameters() -> matching.MatchParameters:
     """The parameters ``POST /match-runs`` with ``{}`` solves with."""
-    defaults = MatchRunCreate()
-    weights = defaults.weights
-    return matching.MatchParameters(
-        weights=matching.Weights(
-            skills=weights.skills,
-            sector=weights.sector,
-            region=weights.region,
-            experience=weights.experience,
-        ),
-        min_score=defaults.min_score,
-        objective=defaults.objective.value,
-        balance=defaults.balance,
-        waiting_bonus=defaults.waiting_bonus,
-        solver=defaults.solver.value,
-    )
+    return match_parameters(MatchRunCreate())
 
 
 def timed(function: Callable[[], Any]) -> tuple[float, Any]:
@@ -217,7 +204,7 @@ def wait_until_up(base_url: str, process: subprocess.Popen[bytes], output: Any) 
 
 
 def load_cohort(url: str, repeats: int) -> tuple[float, cohorts.Cohort]:
-    """Median seconds of ``service.cohort.load`` on the database, and the cohort."""
+    """Median seconds of ``service.matchmaking.cohort.load`` on the database, and the cohort."""
     engine = make_engine(url)
     try:
         seconds = []

@@ -27,12 +27,13 @@ from ._model import (
     Weights,
 )
 from ._report import QualityReport, quality_report
-from ._scores import Scores, score_cohort
+from ._scores import COMPONENTS, Scores, score_cohort
 from ._solve import Assignment, assign, greedy_assign
 from ._suggest import suggest
 
 __all__ = [
     "Assignment",
+    "COMPONENTS",
     "Cohort",
     "MEETING_MODES",
     "MENTOR_KINDS",

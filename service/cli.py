@@ -111,7 +111,7 @@ def _revoke_token(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from service import demo
-    from service.crud import match_runs
+    from service.matchmaking import runs
     from service.models import MatchRunCreate, Mentee, Mentor
 
     settings = get_settings()
@@ -139,20 +139,18 @@ def _demo(args: argparse.Namespace) -> int:
                 progress=_progress("creating people"),
             )
             _err("matching...")
-            run = match_runs.trigger(
+            run = runs.trigger(
                 session=session,
                 data=MatchRunCreate(),
                 triggered_by="demo",
                 max_pairs=settings.max_run_pairs,
             )
             assert run.id is not None
-            proposals, _ = match_runs.proposals_page(
+            proposals, _ = runs.proposals_page(
                 session=session, run_id=run.id, status=None, limit=args.show, offset=0
             )
-            unmatched, _ = match_runs.unmatched_page(
-                session=session, run_id=run.id, limit=1000, offset=0
-            )
-            summary = match_runs.to_public(run)
+            unmatched, _ = runs.unmatched_page(session=session, run_id=run.id, limit=1000, offset=0)
+            summary = runs.to_public(run)
             session.commit()
     finally:
         engine.dispose()

@@ -31,14 +31,6 @@ class MentormatchAPI(FastAPI):
         return document
 
 
-def _schema_head() -> str | None:
-    """The migration head this code expects, when the migrations ship beside it."""
-    try:
-        return head_revision()
-    except FileNotFoundError:
-        return None
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -64,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = None
-    app.state.schema_head = _schema_head()
+    app.state.schema_head = head_revision()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.include_router(api_router)

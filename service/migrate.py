@@ -1,4 +1,8 @@
-"""Running the Alembic migrations from the application (CLI, start-up, tests)."""
+"""Running the Alembic migrations from the application (CLI, start-up, tests).
+
+The migrations and their ``alembic.ini`` ship inside the package, so an installed
+mentormatch finds them from any working folder.
+"""
 
 from pathlib import Path
 
@@ -10,16 +14,12 @@ from sqlalchemy.engine import Connection
 
 from service.db import make_engine
 
+ALEMBIC_INI = Path(__file__).resolve().parent / "migrations" / "alembic.ini"
+
 
 def alembic_config() -> Config:
-    """The project's ``alembic.ini``: in the working directory, or beside the source tree."""
-    for folder in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        ini = folder / "alembic.ini"
-        if ini.is_file() and (folder / "migrations" / "env.py").is_file():
-            return Config(str(ini))
-    raise FileNotFoundError(
-        "alembic.ini and migrations/ not found; run mentormatch from the project folder"
-    )
+    """The package's own Alembic configuration."""
+    return Config(str(ALEMBIC_INI))
 
 
 def upgrade(connection: Connection, revision: str = "head") -> None:

@@ -199,7 +199,7 @@ def test_dockerfile_has_what_operators_rely_on() -> None:
 
     copies = [i for i, instruction in enumerate(instructions) if instruction.keyword == "COPY"]
     copied = {source for i in copies for source in copy_sources(instructions[i])[0]}
-    assert {"requirements.lock", "alembic.ini", "migrations/", "service/", "matching/"} <= copied
+    assert {"requirements.lock", "service/", "matching/"} <= copied
     lock_installed = position("RUN", "-r requirements.lock")
     assert position("COPY", "requirements.lock") < lock_installed
     for i in copies:
@@ -220,7 +220,8 @@ def test_dockerignore_sends_only_what_the_image_needs() -> None:
             for source in copy_sources(instruction)[0]:
                 assert not is_ignored(source.strip("/"), rules), f"{source} is not sent"
     assert not is_ignored("service/main.py", rules)
-    assert not is_ignored("migrations/env.py", rules)
+    assert not is_ignored("service/migrations/env.py", rules)
+    assert not is_ignored("service/migrations/alembic.ini", rules)
     for left_out in (
         ".git/HEAD",
         ".venv/bin/python",
@@ -406,8 +407,7 @@ def _wait_until_ok(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 def test_image_migrates_serves_and_stops_gracefully(
     image: Image, scratch_database: str, tmp_path: Path, workers: str | None
 ) -> None:
-    assert (image.workdir / "alembic.ini").is_file()
-    assert (image.workdir / "migrations" / "env.py").is_file()
+    assert (image.workdir / "service" / "migrations" / "alembic.ini").is_file()
     port = str(_free_port())
     # As `docker run -e MENTORMATCH_DATABASE_URL=...`; bound to loopback for the test only.
     overrides = {

@@ -11,6 +11,7 @@ from matching import _encode, _match, _model, _report, _scores, _solve, _suggest
 
 EXPECTED_ALL = [
     "Assignment",
+    "COMPONENTS",
     "Cohort",
     "MEETING_MODES",
     "MENTOR_KINDS",

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from service.cohort import normalise_organisation
-from service.crud import match_runs
+from service.matchmaking import runs as match_runs
+from service.matchmaking.cohort import normalise_organisation
 from service.models import MatchRun, Proposal, UnmatchedMentee
 from tests.factories import bearer, mentee_payload, mentor_payload
 

@@ -4,8 +4,8 @@ from fastapi import APIRouter, Response, status
 
 from service.api.csv import csv_response
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep, SettingsDep
-from service.crud import match_runs as crud
 from service.errors import responses
+from service.matchmaking import decisions, exports, runs
 from service.models import (
     AcceptRequest,
     MatchRunCreate,
@@ -31,13 +31,13 @@ def create_match_run(
     data: MatchRunCreate, session: SessionDep, settings: SettingsDep, coordinator: CoordinatorDep
 ) -> MatchRunPublic:
     """Propose pairings for the waiting mentees and store the run with its proposals."""
-    run = crud.trigger(
+    run = runs.trigger(
         session=session,
         data=data,
         triggered_by=coordinator.name,
         max_pairs=settings.max_run_pairs,
     )
-    return crud.to_public(run)
+    return runs.to_public(run)
 
 
 @router.get("", response_model=MatchRunsPublic, responses=responses(401, 403))
@@ -45,14 +45,14 @@ def list_match_runs(
     session: SessionDep, _: CoordinatorDep, limit: Limit = 50, offset: Offset = 0
 ) -> MatchRunsPublic:
     """List match runs, oldest first."""
-    data, count = crud.list_page(session=session, limit=limit, offset=offset)
+    data, count = runs.list_page(session=session, limit=limit, offset=offset)
     return MatchRunsPublic(data=data, count=count)
 
 
 @router.get("/{run_id}", response_model=MatchRunPublic, responses=responses(401, 403, 404))
 def read_match_run(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MatchRunPublic:
     """Read one run's parameters and statistics."""
-    return crud.to_public(crud.get(session=session, run_id=run_id))
+    return runs.to_public(runs.get(session=session, run_id=run_id))
 
 
 @router.get(
@@ -67,7 +67,7 @@ def list_proposals(
     offset: Offset = 0,
 ) -> ProposalsPublic:
     """A run's proposals with scores, components, reasons and runners-up."""
-    data, count = crud.proposals_page(
+    data, count = runs.proposals_page(
         session=session, run_id=run_id, status=status, limit=limit, offset=offset
     )
     return ProposalsPublic(data=data, count=count)
@@ -86,7 +86,7 @@ def list_unmatched(
     offset: Offset = 0,
 ) -> UnmatchedListPublic:
     """The mentees a run left unmatched, each with the reason."""
-    data, count = crud.unmatched_page(session=session, run_id=run_id, limit=limit, offset=offset)
+    data, count = runs.unmatched_page(session=session, run_id=run_id, limit=limit, offset=offset)
     return UnmatchedListPublic(data=data, count=count)
 
 
@@ -97,7 +97,7 @@ def list_unmatched(
 )
 def export_proposals(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
     """A run's proposals as CSV."""
-    text = crud.proposals_csv(session=session, run_id=run_id)
+    text = exports.proposals_csv(session=session, run_id=run_id)
     return csv_response(text, f"match-run-{run_id}-proposals.csv")
 
 
@@ -108,7 +108,7 @@ def export_proposals(run_id: ResourceId, session: SessionDep, _: CoordinatorDep)
 )
 def export_unmatched(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
     """A run's unmatched mentees and their reasons as CSV."""
-    text = crud.unmatched_csv(session=session, run_id=run_id)
+    text = exports.unmatched_csv(session=session, run_id=run_id)
     return csv_response(text, f"match-run-{run_id}-unmatched.csv")
 
 
@@ -121,7 +121,7 @@ def accept_proposals(
     run_id: ResourceId, data: AcceptRequest, session: SessionDep, _: CoordinatorDep
 ) -> list[ProposalPublic]:
     """Accept the listed proposals (or all open ones): every one becomes a pairing, or none."""
-    return crud.accept(session=session, run_id=run_id, proposal_ids=data.proposal_ids)
+    return decisions.accept(session=session, run_id=run_id, proposal_ids=data.proposal_ids)
 
 
 @router.post(
@@ -137,4 +137,6 @@ def reject_proposal(
     _: CoordinatorDep,
 ) -> ProposalPublic:
     """Reject a proposal; the pair is never proposed again."""
-    return crud.reject(session=session, run_id=run_id, proposal_id=proposal_id, reason=data.reason)
+    return decisions.reject(
+        session=session, run_id=run_id, proposal_id=proposal_id, reason=data.reason
+    )

@@ -16,10 +16,10 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from service.crud import match_runs
 from service.crud import mentees as crud
 from service.crud.privacy import erase_mentee
 from service.errors import responses
+from service.matchmaking import suggestions
 from service.models import (
     MenteeCreate,
     MenteePublic,
@@ -144,7 +144,7 @@ def suggest_mentors(
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
 ) -> SuggestionsPublic:
     """The best eligible mentors for this mentee, with scores and reasons, for pairing by hand."""
-    return match_runs.suggestions(
+    return suggestions.suggestions(
         session=session, mentee_id=mentee_id, limit=limit, min_score=min_score
     )
 

@@ -286,34 +286,3 @@ def load(*, session: Session, cohort: CohortFilter) -> Cohort:
         forbidden=forbidden,
         vocabulary=vocabulary_of(load_index(session=session)),
     )
-
-
-def suggestions(
-    *, session: Session, mentee_id: int, limit: int, min_score: float
-) -> list[tuple[int, int, matching.Pair]]:
-    """The best eligible mentors for one mentee: (mentor id, places left, scored pair)."""
-    ids, mentee_organisations, mentees = load_mentees(session, [col(Mentee.id) == mentee_id])
-    if not ids:
-        return []
-    mentor_ids, mentor_organisations, mentors, places = load_mentors(
-        session, [col(Mentor.status) == MentorStatus.active]
-    )
-    forbidden = forbidden_indices(
-        mentee_ids=ids,
-        mentor_ids=mentor_ids,
-        mentee_organisations=mentee_organisations,
-        mentor_organisations=mentor_organisations,
-        excluded=excluded_pairs(session=session),
-    )
-    mask = np.zeros(len(mentor_ids), dtype=bool)
-    mask[forbidden[:, 1]] = True
-    pairs = matching.suggest(
-        mentees[0],
-        mentors,
-        vocabulary_of(load_index(session=session)),
-        capacities=np.asarray(places, dtype=np.int64),
-        forbidden=mask,
-        min_score=min_score,
-        limit=limit,
-    )
-    return [(mentor_ids[pair.mentor], places[pair.mentor], pair) for pair in pairs]

@@ -5,7 +5,7 @@ The URL comes, in order, from a connection handed over by the caller
 from ``sqlalchemy.url`` set on the config, or from the application's settings.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -21,7 +21,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _context: Any) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy ones: revisions import nothing of ours."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -1,0 +1,220 @@
+"""Match runs: solve the assignment over the current cohort, store and read the run."""
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+import matching
+from service.crud import profiles
+from service.errors import FieldError, InvalidInput, NotFound
+from service.matchmaking import cohort as cohorts
+from service.matchmaking.parameters import match_parameters
+from service.models import (
+    MatchRun,
+    MatchRunCreate,
+    MatchRunPublic,
+    Mentee,
+    Mentor,
+    PersonRef,
+    Proposal,
+    ProposalPublic,
+    ProposalStatus,
+    UnmatchedMentee,
+    UnmatchedPublic,
+)
+
+logger = logging.getLogger("mentormatch.match_runs")
+
+
+def trigger(
+    *, session: Session, data: MatchRunCreate, triggered_by: str, max_pairs: int
+) -> MatchRun:
+    """Solve the assignment over the current cohort and store the run with its proposals."""
+    started = time.perf_counter()
+    parameters = match_parameters(data)
+    cohort = cohorts.load(session=session, cohort=data.cohort)
+    pairs = len(cohort.mentees) * len(cohort.mentors)
+    if pairs > max_pairs:
+        message = (
+            f"{len(cohort.mentees)} mentees x {len(cohort.mentors)} mentors = {pairs} pairs is "
+            f"more than this service runs at once ({max_pairs}, MENTORMATCH_MAX_RUN_PAIRS); "
+            "narrow the cohort by sectors, regions or ids"
+        )
+        raise InvalidInput.for_fields([FieldError(field="cohort", message=message)])
+    result = matching.match(
+        cohort.mentees,
+        cohort.mentors,
+        cohort.vocabulary,
+        capacities=cohort.capacities,
+        forbidden=cohort.forbidden,
+        parameters=parameters,
+    )
+    report = result.report
+    run = MatchRun(
+        triggered_by=triggered_by,
+        parameters=data.model_dump(mode="json"),
+        solver=result.solver,
+        mentees_considered=len(cohort.mentees),
+        mentors_considered=len(cohort.mentors),
+        matched_count=report.matched,
+        unmatched_count=len(result.unmatched),
+        total_score=round(report.total_score, 4),
+        mean_score=round(report.mean_score, 4),
+        greedy_matched_count=report.greedy_matched,
+        greedy_total_score=round(report.greedy_total_score, 4),
+        duration_ms=0.0,
+    )
+    session.add(run)
+    session.flush()
+    proposals = [
+        {
+            "match_run_id": run.id,
+            "mentee_id": cohort.mentee_ids[pair.mentee],
+            "mentor_id": cohort.mentor_ids[pair.mentor],
+            # The engine works in float32; four decimals is all it can vouch for.
+            "score": round(float(pair.score), 4),
+            "components": {
+                name: round(float(getattr(pair, name)), 4) for name in matching.COMPONENTS
+            },
+            "reason": pair.reason[:1000],
+            "runner_up_mentor_id": (
+                cohort.mentor_ids[pair.runner_up] if pair.runner_up is not None else None
+            ),
+            "runner_up_score": (
+                round(float(pair.runner_up_score), 4) if pair.runner_up_score is not None else None
+            ),
+            "status": ProposalStatus.proposed.value,
+            "decision_note": "",
+        }
+        for pair in result.pairs
+    ]
+    if proposals:
+        session.execute(insert(Proposal), proposals)
+    unmatched = [
+        {
+            "match_run_id": run.id,
+            "mentee_id": cohort.mentee_ids[item.mentee],
+            "reason_code": item.code,
+            "reason": item.reason[:500],
+        }
+        for item in result.unmatched
+    ]
+    if unmatched:
+        session.execute(insert(UnmatchedMentee), unmatched)
+    run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    session.add(run)
+    session.flush()
+    logger.info(
+        "match run stored",
+        extra={
+            "run_id": run.id,
+            "mentees": run.mentees_considered,
+            "mentors": run.mentors_considered,
+            "matched": run.matched_count,
+            "unmatched": run.unmatched_count,
+            "solver": run.solver,
+            "engine_ms": round(sum(result.timings.values()) * 1000, 1),
+            "duration_ms": run.duration_ms,
+        },
+    )
+    return run
+
+
+def to_public(run: MatchRun) -> MatchRunPublic:
+    return MatchRunPublic.model_validate(
+        run,
+        update={
+            "extra_matched_over_greedy": run.matched_count - run.greedy_matched_count,
+            "score_gain_over_greedy": round(run.total_score - run.greedy_total_score, 4),
+        },
+    )
+
+
+def get(*, session: Session, run_id: int) -> MatchRun:
+    run = session.get(MatchRun, run_id)
+    if run is None:
+        raise NotFound(f"no match run with id {run_id}")
+    return run
+
+
+def list_page(*, session: Session, limit: int, offset: int) -> tuple[list[MatchRunPublic], int]:
+    rows, count = profiles.page(
+        session=session, table=MatchRun, conditions=[], limit=limit, offset=offset
+    )
+    return [to_public(row) for row in rows], count
+
+
+def people(session: Session, table: Any, ids: set[int]) -> dict[int, PersonRef]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(table.id, table.name, table.organisation).where(col(table.id).in_(ids))
+    ).all()
+    return {row[0]: PersonRef(id=row[0], name=row[1], organisation=row[2]) for row in rows}
+
+
+def proposals_public(*, session: Session, rows: Sequence[Proposal]) -> list[ProposalPublic]:
+    """Proposals with the people they name, in three queries whatever their number."""
+    mentees = people(session, Mentee, {p.mentee_id for p in rows if p.mentee_id})
+    mentors = people(
+        session,
+        Mentor,
+        {p.mentor_id for p in rows if p.mentor_id}
+        | {p.runner_up_mentor_id for p in rows if p.runner_up_mentor_id},
+    )
+    return [
+        ProposalPublic.model_validate(
+            proposal,
+            update={
+                "mentee": mentees[proposal.mentee_id],  # type: ignore[index]
+                "mentor": mentors[proposal.mentor_id],  # type: ignore[index]
+                "runner_up": mentors.get(proposal.runner_up_mentor_id or 0),
+            },
+        )
+        for proposal in rows
+    ]
+
+
+def proposals_page(
+    *,
+    session: Session,
+    run_id: int,
+    status: ProposalStatus | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[ProposalPublic], int]:
+    get(session=session, run_id=run_id)
+    conditions = [col(Proposal.match_run_id) == run_id]
+    if status is not None:
+        conditions.append(col(Proposal.status) == status)
+    rows, count = profiles.page(
+        session=session, table=Proposal, conditions=conditions, limit=limit, offset=offset
+    )
+    return proposals_public(session=session, rows=rows), count
+
+
+def unmatched_page(
+    *, session: Session, run_id: int, limit: int, offset: int
+) -> tuple[list[UnmatchedPublic], int]:
+    get(session=session, run_id=run_id)
+    rows, count = profiles.page(
+        session=session,
+        table=UnmatchedMentee,
+        conditions=[col(UnmatchedMentee.match_run_id) == run_id],
+        limit=limit,
+        offset=offset,
+    )
+    mentees = people(session, Mentee, {row.mentee_id for row in rows if row.mentee_id})
+    data = [
+        UnmatchedPublic(
+            mentee=mentees[row.mentee_id],  # type: ignore[index]
+            reason_code=row.reason_code,
+            reason=row.reason,
+        )
+        for row in rows
+    ]
+    return data, count
