@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from service.config import get_settings
+from service.crud import audit
 from service.db import DatabaseUnreachable, make_engine, wait_for_database
 from service.migrate import upgrade_url
 from service.models import ApiToken, Role, utcnow
-from service.security import issue_token
+from service.security import issue_token, revoke
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -50,6 +51,7 @@ def _create_token(args: argparse.Namespace) -> int:
     engine = make_engine(get_settings().database_url)
     try:
         with Session(engine) as session:
+            audit.act_as(session, audit.SYSTEM)
             token, secret = issue_token(
                 session=session, role=Role.coordinator, name=args.name, expires_at=expires_at
             )
@@ -99,10 +101,9 @@ def _revoke_token(args: argparse.Namespace) -> int:
             if token is None or token.role != Role.coordinator.value:
                 _err(f"no coordinator token with id {args.id}")
                 return 1
-            if token.revoked_at is None:
-                token.revoked_at = utcnow()
-                session.add(token)
-                session.commit()
+            audit.act_as(session, audit.SYSTEM)
+            revoke(session=session, token=token)
+            session.commit()
     finally:
         engine.dispose()
     _err(f"coordinator token {args.id} revoked")
@@ -119,6 +120,7 @@ def _demo(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
+            audit.act_as(session, audit.SYSTEM)
             existing = len(session.exec(select(Mentor.id).limit(1)).all()) + len(
                 session.exec(select(Mentee.id).limit(1)).all()
             )

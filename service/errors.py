@@ -6,6 +6,7 @@
     ├── NotFound       404  no such resource (or not visible to the caller)
     ├── Conflict       409  the request clashes with the current state
     ├── PayloadTooLarge 413 the request body is over the configured limit
+    ├── UnsupportedMediaType 415 a body of a kind this operation does not read
     ├── InvalidInput   422  a value is well-formed but not acceptable (unknown code, ...)
     └── ServiceUnavailable 503 not ready: the database is unreachable or not migrated
 
@@ -69,6 +70,11 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class ServiceUnavailable(DomainError):
@@ -144,6 +150,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such resource."},
     409: {"model": ErrorBody, "description": "Clashes with the current state."},
     413: {"model": ErrorBody, "description": "The request body or file is too large."},
+    415: {"model": ErrorBody, "description": "The body is not of a kind this operation reads."},
     422: {"model": ErrorBody, "description": "Invalid input; each error names its field."},
 }
 

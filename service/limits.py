@@ -10,9 +10,12 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Routes that read a spreadsheet file: they take the (larger) file limit.
+UPLOAD_PATH_ENDINGS = ("/import", "/decisions")
+
 
 class BodySizeLimit:
-    """Refuse bodies over their limit: ``max_csv_bytes`` for imports, ``max_bytes`` else."""
+    """Refuse bodies over their limit: ``max_csv_bytes`` for file uploads, ``max_bytes`` else."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, max_csv_bytes: int) -> None:
         self.app = app
@@ -23,7 +26,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_csv_bytes if scope["path"].endswith("/import") else self.max_json_bytes
+        upload = scope["path"].endswith(UPLOAD_PATH_ENDINGS)
+        limit = self.max_csv_bytes if upload else self.max_json_bytes
         await _Limited(self.app, limit)(scope, receive, send)
 
 

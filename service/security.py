@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from service.crud import audit
 from service.models import ApiToken, Role, utcnow
 
 TOKEN_PREFIX = "mm_"
@@ -30,6 +31,14 @@ class Principal:
     @property
     def is_coordinator(self) -> bool:
         return self.role is Role.coordinator
+
+    @property
+    def actor(self) -> audit.Actor:
+        """How the audit log names this caller: a coordinator's token, a participant's id."""
+        if self.is_coordinator:
+            return audit.Actor(role=self.role.value, id=self.token_id, name=self.name)
+        own_id = self.mentor_id if self.role is Role.mentor else self.mentee_id
+        return audit.Actor(role=self.role.value, id=own_id)
 
 
 def hash_token(token: str) -> str:
@@ -58,7 +67,29 @@ def issue_token(
     )
     session.add(token)
     session.flush()
+    audit.record(
+        session,
+        action="token.issued",
+        subject_type="api_token",
+        subject_id=token.id,
+        details={"role": role.value, "mentor_id": mentor_id, "mentee_id": mentee_id},
+    )
     return token, secret
+
+
+def revoke(*, session: Session, token: ApiToken) -> None:
+    """Stop a token working at once; revoking it again changes nothing."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    session.add(token)
+    audit.record(
+        session,
+        action="token.revoked",
+        subject_type="api_token",
+        subject_id=token.id,
+        details={"role": token.role},
+    )
 
 
 def authenticate(*, session: Session, secret: str) -> Principal | None:
@@ -92,8 +123,7 @@ def replace_participant_token(
         else ApiToken.mentee_id == mentee_id
     )
     for token in session.exec(select(ApiToken).where(owner, col(ApiToken.revoked_at).is_(None))):
-        token.revoked_at = utcnow()
-        session.add(token)
+        revoke(session=session, token=token)
     role = Role.mentor if mentor_id is not None else Role.mentee
     _, secret = issue_token(session=session, role=role, mentor_id=mentor_id, mentee_id=mentee_id)
     return secret

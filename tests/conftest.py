@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from service.config import Settings
+from service.crud import audit
 from service.db import get_session, make_engine
 from service.main import create_app
 from service.migrate import upgrade
@@ -98,7 +99,8 @@ def client(session: Session, settings: Settings, engine: Engine) -> Iterator[Tes
 
 @pytest.fixture
 def coordinator(session: Session) -> dict[str, str]:
-    """Authorization headers of a coordinator."""
+    """Authorization headers of a coordinator, whose token is made as the CLI makes it."""
+    audit.act_as(session, audit.SYSTEM)
     _, secret = issue_token(session=session, role=Role.coordinator, name="Test coordinator")
     # Committed (to the test's savepoint) so that a request rolling back keeps it.
     session.commit()

@@ -1,9 +1,11 @@
 """Exclusions: declared by coordinators or participants, or made by decisions."""
 
+from collections.abc import Mapping
+
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
-from service.crud import profiles
+from service.crud import audit, profiles
 from service.errors import Conflict, NotFound
 from service.models import (
     ConflictDeclaration,
@@ -16,6 +18,9 @@ from service.models import (
     Role,
 )
 from service.security import Principal
+
+# Emails per IN list: well under SQLite's limit on bound parameters.
+_CHUNK = 5000
 
 
 def get(*, session: Session, exclusion_id: int) -> Exclusion:
@@ -51,13 +56,21 @@ def create(*, session: Session, data: ExclusionCreate) -> Exclusion:
         raise NotFound(f"no mentor with id {data.mentor_id}")
     if _existing(session=session, mentee_id=data.mentee_id, mentor_id=data.mentor_id):
         raise Conflict(f"mentee {data.mentee_id} and mentor {data.mentor_id} are already excluded")
-    return exclude_pair(
+    exclusion = exclude_pair(
         session=session,
         mentee_id=data.mentee_id,
         mentor_id=data.mentor_id,
         reason=data.reason,
         note=data.note,
     )
+    audit.record(
+        session,
+        action="exclusion.created",
+        subject_type="exclusion",
+        subject_id=exclusion.id,
+        details={"mentee_id": data.mentee_id, "mentor_id": data.mentor_id, "reason": data.reason},
+    )
+    return exclusion
 
 
 def declare(*, session: Session, principal: Principal, data: ConflictDeclaration) -> None:
@@ -84,6 +97,10 @@ def declare(*, session: Session, principal: Principal, data: ConflictDeclaration
         )
     session.add(exclusion)
     session.flush()
+    # Whom it names stays out of the log: it may be someone not registered.
+    audit.record(
+        session, action="conflict.declared", subject_type="exclusion", subject_id=exclusion.id
+    )
 
 
 def resolve_pending(
@@ -105,6 +122,13 @@ def resolve_pending(
 
 
 def delete(*, session: Session, exclusion: Exclusion) -> None:
+    audit.record(
+        session,
+        action="exclusion.deleted",
+        subject_type="exclusion",
+        subject_id=exclusion.id,
+        details={"mentee_id": exclusion.mentee_id, "mentor_id": exclusion.mentor_id},
+    )
     session.delete(exclusion)
     session.flush()
 
@@ -136,3 +160,21 @@ def excluded_pairs(*, session: Session) -> set[tuple[int, int]]:
         )
     ).all()
     return {(mentee_id, mentor_id) for mentee_id, mentor_id in rows if mentee_id and mentor_id}
+
+
+def resolve_pending_many(*, session: Session, role: Role, by_email: Mapping[str, int]) -> None:
+    """`resolve_pending` for many people of one role at once, by their emails and ids."""
+    if role is Role.mentor:
+        email_column, id_field, email_field = Exclusion.mentor_email, "mentor_id", "mentor_email"
+    else:
+        email_column, id_field, email_field = Exclusion.mentee_email, "mentee_id", "mentee_email"
+    emails = list(by_email)
+    for start in range(0, len(emails), _CHUNK):
+        pending = session.exec(
+            select(Exclusion).where(col(email_column).in_(emails[start : start + _CHUNK]))
+        ).all()
+        for exclusion in pending:
+            setattr(exclusion, id_field, by_email[getattr(exclusion, email_field)])
+            setattr(exclusion, email_field, None)
+            session.add(exclusion)
+    session.flush()

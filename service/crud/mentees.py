@@ -6,7 +6,7 @@ from sqlalchemy import exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.crud import exclusions, profiles
+from service.crud import audit, exclusions, profiles
 from service.crud.taxonomy import TaxonomyIndex, load_index
 from service.errors import FieldError, NotFound
 from service.models import (
@@ -29,6 +29,17 @@ CODE_FIELDS = {
     "other_sectors": Vocabulary.sector,
 }
 OPTIONAL_LISTS = ("other_sectors",)
+# How mentees' rows and terms are read and written many at a time (imports).
+SHAPE = profiles.Shape(
+    table=Mentee,
+    term_table=MenteeTerm,
+    owner="mentee_id",
+    scalars=tuple(
+        name for name in MenteeCreate.model_fields if name not in ("needs", *OPTIONAL_LISTS)
+    ),
+    lists={"other_sectors": Vocabulary.sector},
+    needs="needs",
+)
 
 
 def to_public(mentee: Mentee) -> MenteePublic:
@@ -113,11 +124,38 @@ def create(*, session: Session, data: MenteeCreate) -> Mentee:
     session.add(mentee)
     profiles.flush_unique_email(session=session, kind="mentee")
     exclusions.resolve_pending(session=session, mentee=mentee)
+    audit.record(session, action="mentee.created", subject_type="mentee", subject_id=mentee.id)
     return mentee
+
+
+def _record_update(session: Session, mentee: Mentee, before: dict[str, Any]) -> None:
+    after = {**to_public(mentee).model_dump(), "status": mentee.status}
+    fields = [
+        name
+        for name in audit.changed_fields(before, after)
+        if name not in ("updated_at", "status", "places_left")
+    ]
+    if fields:
+        audit.record(
+            session,
+            action="mentee.updated",
+            subject_type="mentee",
+            subject_id=mentee.id,
+            details={"fields": fields},
+        )
+    if before["status"] != after["status"]:
+        audit.record(
+            session,
+            action="mentee.status_changed",
+            subject_type="mentee",
+            subject_id=mentee.id,
+            details={"from": str(before["status"]), "to": str(after["status"])},
+        )
 
 
 def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mentee:
     """Apply a partial update; ``data`` is a coordinator's or the mentee's own schema."""
+    before = {**to_public(mentee).model_dump(), "status": mentee.status}
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
@@ -138,6 +176,7 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     session.add(mentee)
     profiles.flush_unique_email(session=session, kind="mentee")
     exclusions.resolve_pending(session=session, mentee=mentee)
+    _record_update(session, mentee, before)
     return mentee
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.crud import exclusions, profiles
+from service.crud import audit, exclusions, pairings, profiles
 from service.crud.taxonomy import TaxonomyIndex, load_index
 from service.errors import FieldError, NotFound
 from service.models import (
@@ -37,14 +37,32 @@ LIST_FIELDS = {
 
 
 OPTIONAL_LISTS = ("legal_forms", "regions_served")
+# How mentors' rows and terms are read and written many at a time (imports).
+SHAPE = profiles.Shape(
+    table=Mentor,
+    term_table=MentorTerm,
+    owner="mentor_id",
+    scalars=tuple(name for name in MentorCreate.model_fields if name not in LIST_FIELDS),
+    lists=LIST_FIELDS,
+)
 
 
-def to_public(mentor: Mentor) -> MentorPublic:
-    lists = {
+def to_public(mentor: Mentor, *, active: int | None = None) -> MentorPublic:
+    """The API's view of a mentor; ``active`` pairings are counted when not given."""
+    if active is None:
+        session = Session.object_session(mentor)
+        counts = (
+            pairings.active_counts(session=session, mentor_ids=[mentor.id])
+            if isinstance(session, Session) and mentor.id is not None
+            else {}
+        )
+        active = counts.get(mentor.id or 0, 0)
+    values: dict[str, object] = {
         field: profiles.codes_of(mentor.terms, vocabulary)
         for field, vocabulary in LIST_FIELDS.items()
     }
-    return MentorPublic.model_validate(mentor, update=lists)
+    values["places_left"] = max(mentor.capacity - active, 0)
+    return MentorPublic.model_validate(mentor, update=values)
 
 
 def _current(mentor: Mentor) -> dict[str, object]:
@@ -94,11 +112,38 @@ def create(*, session: Session, data: MentorCreate) -> Mentor:
     session.add(mentor)
     profiles.flush_unique_email(session=session, kind="mentor")
     exclusions.resolve_pending(session=session, mentor=mentor)
+    audit.record(session, action="mentor.created", subject_type="mentor", subject_id=mentor.id)
     return mentor
+
+
+def _record_update(session: Session, mentor: Mentor, before: dict[str, Any]) -> None:
+    after = {**to_public(mentor).model_dump(), "status": mentor.status}
+    fields = [
+        name
+        for name in audit.changed_fields(before, after)
+        if name not in ("updated_at", "status", "places_left")
+    ]
+    if fields:
+        audit.record(
+            session,
+            action="mentor.updated",
+            subject_type="mentor",
+            subject_id=mentor.id,
+            details={"fields": fields},
+        )
+    if before["status"] != after["status"]:
+        audit.record(
+            session,
+            action="mentor.status_changed",
+            subject_type="mentor",
+            subject_id=mentor.id,
+            details={"from": str(before["status"]), "to": str(after["status"])},
+        )
 
 
 def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mentor:
     """Apply a partial update; ``data`` is a coordinator's or the mentor's own schema."""
+    before = {**to_public(mentor).model_dump(), "status": mentor.status}
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
@@ -115,6 +160,7 @@ def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mento
     session.add(mentor)
     profiles.flush_unique_email(session=session, kind="mentor")
     exclusions.resolve_pending(session=session, mentor=mentor)
+    _record_update(session, mentor, before)
     return mentor
 
 
@@ -161,4 +207,5 @@ def list_page(
     rows, count = profiles.page(
         session=session, table=Mentor, conditions=conditions, limit=limit, offset=offset
     )
-    return [to_public(row) for row in rows], count
+    active = pairings.active_counts(session=session, mentor_ids=[row.id for row in rows if row.id])
+    return [to_public(row, active=active.get(row.id or 0, 0)) for row in rows], count

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from service.crud import profiles
+from service.crud import audit, profiles
 from service.crud.exclusions import exclude_pair, excluded_pairs
 from service.errors import Conflict, FieldError, InvalidInput, NotFound
 from service.models import (
@@ -83,8 +83,12 @@ def active_counts(*, session: Session, mentor_ids: Sequence[int]) -> dict[int, i
     return {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
 
 
-def check(*, session: Session, candidates: Sequence[Candidate]) -> list[FieldError]:
-    """Why each candidate cannot become a pairing now; empty when all of them can."""
+def problems(*, session: Session, candidates: Sequence[Candidate]) -> list[str | None]:
+    """Why each candidate cannot become a pairing now (None where it can), in order.
+
+    Candidates are taken in turn: one that can be paired claims its mentee and a
+    place of its mentor, which the later ones then see taken.
+    """
     mentor_ids = [c.mentor_id for c in candidates]
     mentee_ids = [c.mentee_id for c in candidates]
     lock_people(session=session, mentor_ids=mentor_ids, mentee_ids=mentee_ids)
@@ -99,15 +103,15 @@ def check(*, session: Session, candidates: Sequence[Candidate]) -> list[FieldErr
     )
     taken = Counter(active_counts(session=session, mentor_ids=mentor_ids))
     excluded = excluded_pairs(session=session)
-    errors: list[FieldError] = []
+    found: list[str | None] = []
     claimed: set[int] = set()
     for candidate in candidates:
         mentor = mentors.get(candidate.mentor_id)
         mentee = mentees.get(candidate.mentee_id)
         problem = None
-        if mentee is None:
+        if mentee is None or mentee.erased_at is not None:
             problem = f"mentee {candidate.mentee_id} no longer exists"
-        elif mentor is None:
+        elif mentor is None or mentor.erased_at is not None:
             problem = f"mentor {candidate.mentor_id} no longer exists"
         elif candidate.mentee_id in paired or candidate.mentee_id in claimed:
             problem = f"mentee {candidate.mentee_id} already has an active pairing"
@@ -122,12 +126,22 @@ def check(*, session: Session, candidates: Sequence[Candidate]) -> list[FieldErr
             )
         elif (candidate.mentee_id, candidate.mentor_id) in excluded:
             problem = f"mentee {candidate.mentee_id} and mentor {candidate.mentor_id} are excluded"
-        if problem is not None:
-            errors.append(FieldError(field=candidate.field, message=problem))
-            continue
-        claimed.add(candidate.mentee_id)
-        taken[candidate.mentor_id] += 1
-    return errors
+        found.append(problem)
+        if problem is None:
+            claimed.add(candidate.mentee_id)
+            taken[candidate.mentor_id] += 1
+    return found
+
+
+def check(*, session: Session, candidates: Sequence[Candidate]) -> list[FieldError]:
+    """Why each candidate cannot become a pairing now; empty when all of them can."""
+    return [
+        FieldError(field=candidate.field, message=problem)
+        for candidate, problem in zip(
+            candidates, problems(session=session, candidates=candidates), strict=True
+        )
+        if problem is not None
+    ]
 
 
 def create_many(
@@ -151,6 +165,22 @@ def create_many(
             f"{len(errors)} of {total} cannot be paired now; nothing was changed",
             errors=errors,
         )
+    return insert(
+        session=session,
+        candidates=candidates,
+        started_on=started_on,
+        planned_end_on=planned_end_on,
+    )
+
+
+def insert(
+    *,
+    session: Session,
+    candidates: Sequence[Candidate],
+    started_on: date | None = None,
+    planned_end_on: date | None = None,
+) -> list[Pairing]:
+    """Make pairings of candidates that `problems` found nothing against, in this transaction."""
     today = started_on or utcnow().date()
     pairings = []
     for candidate in candidates:
@@ -172,6 +202,22 @@ def create_many(
     except IntegrityError as exc:
         # The partial unique index caught a race the checks above could not see.
         raise Conflict("a mentee named here was paired meanwhile; nothing was changed") from exc
+    audit.record_many(
+        session,
+        action="pairing.created",
+        subject_type="pairing",
+        events=[
+            (
+                pairing.id,
+                {
+                    "mentee_id": pairing.mentee_id,
+                    "mentor_id": pairing.mentor_id,
+                    "proposal_id": pairing.proposal_id,
+                },
+            )
+            for pairing in pairings
+        ],
+    )
     return pairings
 
 
@@ -235,6 +281,13 @@ def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
             mentee.status = MenteeStatus.waiting
             session.add(mentee)
     session.flush()
+    audit.record(
+        session,
+        action="pairing.ended",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        details={"status": pairing.status},
+    )
     return pairing
 
 
@@ -249,6 +302,13 @@ def record_fit(*, session: Session, principal: Principal, pairing_id: int, fit: 
     pairing.updated_at = utcnow()
     session.add(pairing)
     session.flush()
+    audit.record(
+        session,
+        action="pairing.fit_recorded",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        details={"by": principal.role, "fit": fit},
+    )
     return pairing
 
 
@@ -274,26 +334,70 @@ def get_for(*, session: Session, principal: Principal, pairing_id: int) -> Pairi
     return pairing
 
 
-def list_page(
-    *,
-    session: Session,
-    status: PairingStatus | None,
-    mentee_id: int | None,
-    mentor_id: int | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[PairingPublic], int]:
-    conditions = []
-    if status is not None:
-        conditions.append(col(Pairing.status) == status)
-    if mentee_id is not None:
-        conditions.append(col(Pairing.mentee_id) == mentee_id)
-    if mentor_id is not None:
-        conditions.append(col(Pairing.mentor_id) == mentor_id)
-    rows, count = profiles.page(
-        session=session, table=Pairing, conditions=conditions, limit=limit, offset=offset
+def to_public(*, session: Session, rows: Sequence[Pairing]) -> list[PairingPublic]:
+    """Pairings with both people's names and organisations, in two queries whatever their number."""
+    mentees = profiles.person_refs(
+        session, Mentee, (row.mentee_id for row in rows if row.mentee_id)
     )
-    return [PairingPublic.model_validate(row) for row in rows], count
+    mentors = profiles.person_refs(
+        session, Mentor, (row.mentor_id for row in rows if row.mentor_id)
+    )
+    return [
+        PairingPublic.model_validate(
+            row,
+            update={
+                "mentee": mentees[row.mentee_id],  # type: ignore[index]
+                "mentor": mentors[row.mentor_id],  # type: ignore[index]
+            },
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PairingFilter:
+    """Which pairings a list or an export shows; None means any."""
+
+    status: PairingStatus | None = None
+    mentee_id: int | None = None
+    mentor_id: int | None = None
+    fit: Fit | None = None
+    planned_end_before: date | None = None
+    planned_end_after: date | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.status is not None:
+            conditions.append(col(Pairing.status) == self.status)
+        if self.mentee_id is not None:
+            conditions.append(col(Pairing.mentee_id) == self.mentee_id)
+        if self.mentor_id is not None:
+            conditions.append(col(Pairing.mentor_id) == self.mentor_id)
+        if self.fit is not None:
+            # Either person's answer: one "not a fit" is enough for a coordinator to look.
+            conditions.append(
+                or_(col(Pairing.mentee_fit) == self.fit, col(Pairing.mentor_fit) == self.fit)
+            )
+        if self.planned_end_before is not None:
+            conditions.append(col(Pairing.planned_end_on) <= self.planned_end_before)
+        if self.planned_end_after is not None:
+            conditions.append(col(Pairing.planned_end_on) >= self.planned_end_after)
+        return conditions
+
+
+def list_page(
+    *, session: Session, where: PairingFilter, limit: int, offset: int
+) -> tuple[list[PairingPublic], int]:
+    rows, count = profiles.page(
+        session=session, table=Pairing, conditions=where.conditions(), limit=limit, offset=offset
+    )
+    return to_public(session=session, rows=rows), count
+
+
+def list_all(*, session: Session, where: PairingFilter) -> list[PairingPublic]:
+    """Every pairing the filter selects, in id order (for an export)."""
+    rows = session.exec(select(Pairing).where(*where.conditions()).order_by(col(Pairing.id))).all()
+    return to_public(session=session, rows=rows)
 
 
 def update(*, session: Session, pairing: Pairing, data: PairingUpdate) -> Pairing:
@@ -307,4 +411,11 @@ def update(*, session: Session, pairing: Pairing, data: PairingUpdate) -> Pairin
     pairing.updated_at = utcnow()
     session.add(pairing)
     session.flush()
+    audit.record(
+        session,
+        action="pairing.updated",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        details={"fields": sorted(values)},
+    )
     return pairing

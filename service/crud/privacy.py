@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, select
 
-from service.crud import mentees, mentors, pairings
+from service.crud import audit, mentees, mentors, pairings
 from service.models import (
     ApiToken,
     Exclusion,
@@ -22,7 +22,7 @@ from service.models import (
     MentorStatus,
     Pairing,
     PairingEnd,
-    PairingPublic,
+    PairingFields,
     PairingStatus,
     Proposal,
     Role,
@@ -52,6 +52,7 @@ def erase_mentor(*, session: Session, mentor: Mentor) -> None:
     mentor.status = MentorStatus.withdrawn
     mentor.erased_at = mentor.updated_at = utcnow()
     session.add(mentor)
+    audit.record(session, action="mentor.erased", subject_type="mentor", subject_id=mentor.id)
     session.flush()
 
 
@@ -74,6 +75,7 @@ def erase_mentee(*, session: Session, mentee: Mentee) -> None:
     mentee.status = MenteeStatus.withdrawn
     mentee.erased_at = mentee.updated_at = utcnow()
     session.add(mentee)
+    audit.record(session, action="mentee.erased", subject_type="mentee", subject_id=mentee.id)
     session.flush()
 
 
@@ -124,7 +126,7 @@ def export(*, session: Session, principal: Principal) -> dict[str, Any]:
         "role": principal.role.value,
         "profile": profile,
         "pairings": [
-            PairingPublic.model_validate(pairing).model_dump(mode="json")
+            PairingFields.model_validate(pairing).model_dump(mode="json")
             for pairing in session.exec(select(Pairing).where(own_pairings))
         ],
         "proposals": [

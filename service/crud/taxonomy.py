@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from service.crud import audit
 from service.errors import Conflict, FieldError, InvalidInput, NotFound
 from service.models import (
     GROUP_VOCABULARY,
@@ -148,14 +149,27 @@ def create(*, session: Session, vocabulary: Vocabulary, data: TermCreate) -> Ter
     )
     session.add(term)
     session.flush()
+    _record(session, "taxonomy.term_created", term)
     return _public(term)
+
+
+def _record(session: Session, action: str, term: TaxonomyTerm, **details: object) -> None:
+    audit.record(
+        session,
+        action=action,
+        subject_type="taxonomy_term",
+        subject_id=term.id,
+        details={"vocabulary": term.vocabulary, "code": term.code, **details},
+    )
 
 
 def update(*, session: Session, vocabulary: Vocabulary, code: str, data: TermUpdate) -> TermPublic:
     term = _get(session=session, vocabulary=vocabulary, code=code)
-    term.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    term.sqlmodel_update(changes)
     session.add(term)
     session.flush()
+    _record(session, "taxonomy.term_updated", term, fields=sorted(changes))
     return _public(term)
 
 
@@ -193,5 +207,6 @@ def delete(*, session: Session, vocabulary: Vocabulary, code: str) -> None:
             f"{vocabulary.value} '{code}' is in use ({uses} references); "
             "retire it instead so that new profiles cannot choose it"
         )
+    _record(session, "taxonomy.term_deleted", term)
     session.delete(term)
     session.flush()

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 import matching
 from service.crud.exclusions import excluded_pairs
 from service.crud.taxonomy import TaxonomyIndex, load_index
+from service.errors import FieldError, InvalidInput
 from service.models import (
     CohortFilter,
     Mentee,
@@ -71,6 +72,34 @@ def vocabulary_of(index: TaxonomyIndex) -> matching.Vocabulary:
 
 def _active_pairing(person: Any, column: Any) -> ColumnElement[bool]:
     return exists().where(col(column) == person.id, col(Pairing.status) == PairingStatus.active)
+
+
+def check_filter(*, session: Session, cohort: CohortFilter) -> None:
+    """422 naming every unknown code and id of a run's cohort filter."""
+    index = load_index(session=session)
+    errors = index.check(vocabulary=Vocabulary.sector, field="cohort.sectors", codes=cohort.sectors)
+    errors += index.check(
+        vocabulary=Vocabulary.region, field="cohort.regions", codes=cohort.regions
+    )
+    for field, table, ids in (
+        ("cohort.mentee_ids", Mentee, cohort.mentee_ids),
+        ("cohort.mentor_ids", Mentor, cohort.mentor_ids),
+    ):
+        known: set[int] = set()
+        for condition in _member_of(session, col(table.id), list(ids)):
+            known.update(
+                session.execute(
+                    select(col(table.id)).where(condition, col(table.erased_at).is_(None))
+                ).scalars()
+            )
+        kind = table.__name__.lower()
+        errors += [
+            FieldError(field=f"{field}[{position}]", message=f"no {kind} with id {person_id}")
+            for position, person_id in enumerate(ids)
+            if person_id not in known
+        ]
+    if errors:
+        raise InvalidInput.for_fields(errors)
 
 
 def mentee_conditions(cohort: CohortFilter) -> list[ColumnElement[bool]]:

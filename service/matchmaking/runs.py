@@ -3,13 +3,12 @@
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 import matching
-from service.crud import profiles
+from service.crud import audit, profiles
 from service.errors import FieldError, InvalidInput, NotFound
 from service.matchmaking import cohort as cohorts
 from service.matchmaking.parameters import match_parameters
@@ -19,7 +18,6 @@ from service.models import (
     MatchRunPublic,
     Mentee,
     Mentor,
-    PersonRef,
     Proposal,
     ProposalPublic,
     ProposalStatus,
@@ -36,7 +34,17 @@ def trigger(
     """Solve the assignment over the current cohort and store the run with its proposals."""
     started = time.perf_counter()
     parameters = match_parameters(data)
+    cohorts.check_filter(session=session, cohort=data.cohort)
     cohort = cohorts.load(session=session, cohort=data.cohort)
+    if not cohort.mentees or not cohort.mentors:
+        nobody = (
+            "no mentee is waiting" if not cohort.mentees else "no active mentor has a place left"
+        )
+        filtered = data.cohort.model_dump(exclude_defaults=True)
+        where = " in this cohort filter" if filtered else ""
+        raise InvalidInput.for_fields(
+            [FieldError(field="cohort", message=f"nothing to match: {nobody}{where}")]
+        )
     pairs = len(cohort.mentees) * len(cohort.mentors)
     if pairs > max_pairs:
         message = (
@@ -108,6 +116,17 @@ def trigger(
     run.duration_ms = round((time.perf_counter() - started) * 1000, 3)
     session.add(run)
     session.flush()
+    audit.record(
+        session,
+        action="match_run.created",
+        subject_type="match_run",
+        subject_id=run.id,
+        details={
+            "mentees": run.mentees_considered,
+            "mentors": run.mentors_considered,
+            "matched": run.matched_count,
+        },
+    )
     logger.info(
         "match run stored",
         extra={
@@ -148,19 +167,10 @@ def list_page(*, session: Session, limit: int, offset: int) -> tuple[list[MatchR
     return [to_public(row) for row in rows], count
 
 
-def people(session: Session, table: Any, ids: set[int]) -> dict[int, PersonRef]:
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(table.id, table.name, table.organisation).where(col(table.id).in_(ids))
-    ).all()
-    return {row[0]: PersonRef(id=row[0], name=row[1], organisation=row[2]) for row in rows}
-
-
 def proposals_public(*, session: Session, rows: Sequence[Proposal]) -> list[ProposalPublic]:
     """Proposals with the people they name, in three queries whatever their number."""
-    mentees = people(session, Mentee, {p.mentee_id for p in rows if p.mentee_id})
-    mentors = people(
+    mentees = profiles.person_refs(session, Mentee, {p.mentee_id for p in rows if p.mentee_id})
+    mentors = profiles.person_refs(
         session,
         Mentor,
         {p.mentor_id for p in rows if p.mentor_id}
@@ -208,7 +218,9 @@ def unmatched_page(
         limit=limit,
         offset=offset,
     )
-    mentees = people(session, Mentee, {row.mentee_id for row in rows if row.mentee_id})
+    mentees = profiles.person_refs(
+        session, Mentee, {row.mentee_id for row in rows if row.mentee_id}
+    )
     data = [
         UnmatchedPublic(
             mentee=mentees[row.mentee_id],  # type: ignore[index]

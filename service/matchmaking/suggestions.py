@@ -4,6 +4,7 @@ import numpy as np
 from sqlmodel import Session, col
 
 import matching
+from service.crud import profiles
 from service.crud.exclusions import excluded_pairs
 from service.crud.taxonomy import load_index
 from service.errors import NotFound
@@ -13,7 +14,6 @@ from service.matchmaking.cohort import (
     load_mentors,
     vocabulary_of,
 )
-from service.matchmaking.runs import people
 from service.models import (
     Mentee,
     Mentor,
@@ -63,7 +63,7 @@ def suggestions(
     if mentee is None or mentee.id is None or mentee.erased_at is not None:
         raise NotFound(f"no mentee with id {mentee_id}")
     ranked = ranked_mentors(session=session, mentee_id=mentee_id, limit=limit, min_score=min_score)
-    mentors = people(session, Mentor, {mentor_id for mentor_id, _, _ in ranked})
+    mentors = profiles.person_refs(session, Mentor, {mentor_id for mentor_id, _, _ in ranked})
     data = [
         Suggestion(
             mentor=mentors[mentor_id],

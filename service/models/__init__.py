@@ -4,6 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``, which
 Alembic compares against the migrations.
 """
 
+from service.models.audit import AuditEvent, AuditEventPublic, AuditEventsPublic
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.common import MeetingMode
@@ -16,8 +17,11 @@ from service.models.exclusion import (
     ExclusionsPublic,
 )
 from service.models.match_run import (
+    AcceptMode,
     AcceptRequest,
+    AcceptResult,
     CohortFilter,
+    DecisionsSummary,
     MatchRun,
     MatchRunCreate,
     MatchRunPublic,
@@ -29,6 +33,7 @@ from service.models.match_run import (
     ProposalsPublic,
     ProposalStatus,
     RejectRequest,
+    SkippedProposal,
     Solver,
     Suggestion,
     SuggestionsPublic,
@@ -67,6 +72,7 @@ from service.models.pairing import (
     Pairing,
     PairingCreate,
     PairingEnd,
+    PairingFields,
     PairingPublic,
     PairingsPublic,
     PairingStatus,
@@ -84,10 +90,16 @@ from service.models.taxonomy import (
 )
 
 __all__ = [
+    "AcceptMode",
     "AcceptRequest",
+    "AcceptResult",
     "ApiToken",
+    "AuditEvent",
+    "AuditEventPublic",
+    "AuditEventsPublic",
     "CohortFilter",
     "ConflictDeclaration",
+    "DecisionsSummary",
     "Exclusion",
     "ExclusionCreate",
     "ExclusionPublic",
@@ -125,6 +137,7 @@ __all__ = [
     "Pairing",
     "PairingCreate",
     "PairingEnd",
+    "PairingFields",
     "PairingPublic",
     "PairingStatus",
     "PairingUpdate",
@@ -137,6 +150,7 @@ __all__ = [
     "ProposalsPublic",
     "RejectRequest",
     "Role",
+    "SkippedProposal",
     "Solver",
     "Suggestion",
     "SuggestionsPublic",

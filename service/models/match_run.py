@@ -187,12 +187,44 @@ class UnmatchedListPublic(SQLModel):
     count: int
 
 
+class AcceptMode(StrEnum):
+    all_or_none = "all_or_none"
+    possible = "possible"
+
+
 class AcceptRequest(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     proposal_ids: list[RowId] | None = Field(
         default=None, max_length=100_000, description="Omit to accept every open proposal."
     )
+    mode: AcceptMode = Field(
+        default=AcceptMode.all_or_none,
+        description="all_or_none: accept every proposal named, or none (409 listing each "
+        "problem); possible: accept every one that can still be paired, best score first, "
+        "and list the others with the reason they were skipped.",
+    )
+
+
+class SkippedProposal(SQLModel):
+    proposal_id: int
+    mentee: PersonRef | None
+    mentor: PersonRef | None
+    reason: str
+
+
+class AcceptResult(SQLModel):
+    data: list[ProposalPublic]
+    count: int
+    skipped: list[SkippedProposal]
+
+
+class DecisionsSummary(SQLModel):
+    """What a decisions file did: proposals accepted, rejected, and already so."""
+
+    accepted: int
+    rejected: int
+    unchanged: int
 
 
 class RejectRequest(SQLModel):

@@ -120,6 +120,7 @@ class MentorUpdate(MentorSelfUpdate):
 class MentorPublic(_MentorLists, MentorBase):
     id: int
     status: MentorStatus
+    places_left: int = Field(description="Capacity less active pairings.")
     created_at: datetime
     updated_at: datetime
 

@@ -8,6 +8,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
+from service.models.match_run import PersonRef
 
 
 class PairingStatus(StrEnum):
@@ -93,7 +94,9 @@ class FitFeedback(SQLModel):
     fit: Fit
 
 
-class PairingPublic(SQLModel):
+class PairingFields(SQLModel):
+    """A pairing's own fields, as every view of it shows them."""
+
     id: int
     mentee_id: int
     mentor_id: int
@@ -109,6 +112,13 @@ class PairingPublic(SQLModel):
     updated_at: datetime
 
 
+class PairingPublic(PairingFields):
+    """A coordinator's view: who the two people are, not only their ids."""
+
+    mentee: PersonRef
+    mentor: PersonRef
+
+
 class PairingsPublic(SQLModel):
     data: list[PairingPublic]
     count: int
@@ -121,7 +131,7 @@ class Partner(SQLModel):
     organisation: str
 
 
-class MyPairing(PairingPublic):
+class MyPairing(PairingFields):
     """A participant's own pairing, with their partner's contact details."""
 
     partner: Partner

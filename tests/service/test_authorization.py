@@ -211,7 +211,7 @@ ENDPOINTS: list[Endpoint] = [
         "POST",
         "/mentors/import",
         C,
-        201,
+        200,
         lambda w: Call("/mentors/import", content=mentor_csv(), headers=CSV),
     ),
     Endpoint(
@@ -238,7 +238,7 @@ ENDPOINTS: list[Endpoint] = [
         "POST",
         "/mentees/import",
         C,
-        201,
+        200,
         lambda w: Call("/mentees/import", content=mentee_csv(), headers=CSV),
     ),
     Endpoint(
@@ -306,17 +306,28 @@ ENDPOINTS: list[Endpoint] = [
     ),
     Endpoint(
         "GET",
-        "/match-runs/{run_id}/proposals.csv",
+        "/match-runs/{run_id}/proposals.{sheet_format}",
         C,
         200,
         lambda w: Call(f"/match-runs/{w.run_id}/proposals.csv"),
     ),
     Endpoint(
         "GET",
-        "/match-runs/{run_id}/unmatched.csv",
+        "/match-runs/{run_id}/unmatched.{sheet_format}",
         C,
         200,
         lambda w: Call(f"/match-runs/{w.run_id}/unmatched.csv"),
+    ),
+    Endpoint(
+        "POST",
+        "/match-runs/{run_id}/decisions",
+        C,
+        200,
+        lambda w: Call(
+            f"/match-runs/{w.run_id}/decisions",
+            content=f"proposal_id,decision,decision_note\n{w.proposal_id},reject,Met.\n".encode(),
+            headers=CSV,
+        ),
     ),
     Endpoint(
         "POST",
@@ -337,6 +348,7 @@ ENDPOINTS: list[Endpoint] = [
     ),
     # Pairings.
     Endpoint("GET", "/pairings", C, 200, lambda w: Call("/pairings")),
+    Endpoint("GET", "/pairings/export", C, 200, lambda w: Call("/pairings/export")),
     Endpoint(
         "POST",
         "/pairings",
@@ -381,6 +393,9 @@ ENDPOINTS: list[Endpoint] = [
         204,
         lambda w: Call(f"/exclusions/{w.exclusion_id}"),
     ),
+    # Audit log.
+    Endpoint("GET", "/audit-events", C, 200, lambda w: Call("/audit-events")),
+    Endpoint("GET", "/audit-events/export", C, 200, lambda w: Call("/audit-events/export")),
 ]
 
 CELLS = [

@@ -31,6 +31,7 @@ from schemathesis.checks import (
 
 from service.config import Settings
 from service.main import create_app
+from service.spreadsheets.formats import XLSX_MEDIA_TYPE
 from tests.factories import bearer, mentee_payload, mentor_payload
 
 # 47 operations x 2 roles: about 80 s on a 2-core machine, on SQLite or PostgreSQL.
@@ -38,6 +39,8 @@ EXAMPLES_PER_OPERATION = 50
 
 DOCUMENT = create_app(Settings(database_url="sqlite://")).openapi()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+# Spreadsheet uploads are bytes on the wire, like any binary body.
+schemathesis.serializer.alias(XLSX_MEDIA_TYPE, "application/octet-stream")
 
 CHECKS = [
     not_a_server_error,

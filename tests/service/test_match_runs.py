@@ -110,7 +110,8 @@ def test_full_workflow_reject_accept_end_and_run_again(
 
     accepted = client.post(f"/match-runs/{first['id']}/accept", headers=coordinator, json={})
     assert accepted.status_code == 200, accepted.text
-    assert len(accepted.json()) == len(listed) - 1
+    assert accepted.json()["count"] == len(listed) - 1
+    assert accepted.json()["skipped"] == []
     assert_invariants(client, coordinator)
 
     # End one pairing early: the mentee waits again, and that mentor is excluded.
@@ -345,3 +346,53 @@ def test_organisations_compare_regardless_of_case_punctuation_and_suffix(
 ) -> None:
     first, second = names
     assert (normalise_organisation(first) == normalise_organisation(second)) is same
+
+
+@pytest.mark.parametrize(
+    ("cohort_filter", "field", "fragment"),
+    [
+        ({"sectors": ["string"]}, "cohort.sectors[0]", "unknown sector code 'string'; valid codes"),
+        ({"regions": ["london", "mars"]}, "cohort.regions[1]", "unknown region code 'mars'"),
+        ({"mentee_ids": [999_999]}, "cohort.mentee_ids[0]", "no mentee with id 999999"),
+        ({"mentor_ids": [1, 999_999]}, "cohort.mentor_ids[1]", "no mentor with id 999999"),
+    ],
+)
+def test_cohort_filters_name_unknown_codes_and_ids(
+    client: TestClient,
+    coordinator: dict[str, str],
+    session: Session,
+    cohort_filter: dict[str, Any],
+    field: str,
+    fragment: str,
+) -> None:
+    cohort(client, coordinator, mentees=2, mentors=1)
+    response = client.post("/match-runs", headers=coordinator, json={"cohort": cohort_filter})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert any(e["field"] == field and fragment in e["message"] for e in errors), errors
+    assert count_rows(session, MatchRun) == 0
+
+
+@pytest.mark.parametrize(
+    ("mentees", "mentors", "cohort_filter", "message"),
+    [
+        (0, 1, {}, "nothing to match: no mentee is waiting"),
+        (2, 0, {}, "nothing to match: no active mentor has a place left"),
+        (2, 1, {"sectors": ["housing"]}, "nothing to match: no mentee is waiting in this cohort"),
+    ],
+)
+def test_a_run_that_would_consider_nobody_says_so(
+    client: TestClient,
+    coordinator: dict[str, str],
+    session: Session,
+    mentees: int,
+    mentors: int,
+    cohort_filter: dict[str, Any],
+    message: str,
+) -> None:
+    cohort(client, coordinator, mentees=mentees, mentors=mentors)
+    response = client.post("/match-runs", headers=coordinator, json={"cohort": cohort_filter})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "cohort"
+    assert response.json()["errors"][0]["message"].startswith(message)
+    assert count_rows(session, MatchRun) == 0

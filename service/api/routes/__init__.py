@@ -5,6 +5,7 @@ from pydantic import BaseModel
 
 from service.api.deps import refuse_nul_characters
 from service.api.routes import (
+    audit,
     exclusions,
     health,
     match_runs,
@@ -16,7 +17,17 @@ from service.api.routes import (
 )
 
 api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
-for module in (health, taxonomy, mentors, mentees, me, match_runs, pairings, exclusions):
+for module in (
+    health,
+    taxonomy,
+    mentors,
+    mentees,
+    me,
+    match_runs,
+    pairings,
+    exclusions,
+    audit,
+):
     api_router.include_router(module.router)
 
 # Models that routes name only in ``openapi_extra``; the app adds them to its document.

@@ -1,13 +1,23 @@
 """Match runs: trigger, review, and decide on the proposed pairings."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from service.api.csv import csv_response
+from fastapi import APIRouter, Depends, Response, status
+
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep, SettingsDep
+from service.api.spreadsheets import (
+    UPLOAD_DOCUMENTATION,
+    Upload,
+    download_responses,
+    read_upload,
+    spreadsheet_response,
+)
 from service.errors import responses
-from service.matchmaking import decisions, exports, runs
+from service.matchmaking import decisions, review, runs
 from service.models import (
     AcceptRequest,
+    AcceptResult,
+    DecisionsSummary,
     MatchRunCreate,
     MatchRunPublic,
     MatchRunsPublic,
@@ -17,6 +27,7 @@ from service.models import (
     RejectRequest,
     UnmatchedListPublic,
 )
+from service.spreadsheets.formats import SheetFormat, read_table
 
 router = APIRouter(prefix="/match-runs", tags=["match runs"])
 
@@ -91,37 +102,73 @@ def list_unmatched(
 
 
 @router.get(
-    "/{run_id}/proposals.csv",
+    "/{run_id}/proposals.{sheet_format}",
     response_class=Response,
-    responses={**responses(401, 403, 404), 200: {"content": {"text/csv": {}}}},
+    responses={
+        **responses(401, 403, 404),
+        **download_responses("The proposals, with a decision column to fill in."),
+    },
 )
-def export_proposals(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
-    """A run's proposals as CSV."""
-    text = exports.proposals_csv(session=session, run_id=run_id)
-    return csv_response(text, f"match-run-{run_id}-proposals.csv")
+def export_proposals(
+    run_id: ResourceId, sheet_format: SheetFormat, session: SessionDep, _: CoordinatorDep
+) -> Response:
+    """A run's proposals as CSV or xlsx, with a decision column to fill in and upload back."""
+    content = review.proposals_sheet(session=session, run_id=run_id, sheet_format=sheet_format)
+    return spreadsheet_response(
+        content, name=f"match-run-{run_id}-proposals", sheet_format=sheet_format
+    )
 
 
 @router.get(
-    "/{run_id}/unmatched.csv",
+    "/{run_id}/unmatched.{sheet_format}",
     response_class=Response,
-    responses={**responses(401, 403, 404), 200: {"content": {"text/csv": {}}}},
+    responses={**responses(401, 403, 404), **download_responses("The unmatched mentees.")},
 )
-def export_unmatched(run_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> Response:
-    """A run's unmatched mentees and their reasons as CSV."""
-    text = exports.unmatched_csv(session=session, run_id=run_id)
-    return csv_response(text, f"match-run-{run_id}-unmatched.csv")
+def export_unmatched(
+    run_id: ResourceId, sheet_format: SheetFormat, session: SessionDep, _: CoordinatorDep
+) -> Response:
+    """A run's unmatched mentees and their reasons as CSV or xlsx."""
+    content = review.unmatched_sheet(session=session, run_id=run_id, sheet_format=sheet_format)
+    return spreadsheet_response(
+        content, name=f"match-run-{run_id}-unmatched", sheet_format=sheet_format
+    )
+
+
+@router.post(
+    "/{run_id}/decisions",
+    response_model=DecisionsSummary,
+    responses=responses(400, 401, 403, 404, 409, 413, 415),
+    openapi_extra=UPLOAD_DOCUMENTATION,
+)
+def decide_from_file(
+    run_id: ResourceId,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: CoordinatorDep,
+    upload: Annotated[Upload, Depends(read_upload)],
+) -> DecisionsSummary:
+    """Apply the decisions of a filled-in proposals file: all of them, or none."""
+    table = read_table(
+        upload.content,
+        sheet_format=upload.sheet_format,
+        max_rows=settings.max_csv_rows,
+        max_bytes=settings.max_csv_bytes,
+    )
+    return review.decide_from_table(session=session, run_id=run_id, table=table)
 
 
 @router.post(
     "/{run_id}/accept",
-    response_model=list[ProposalPublic],
+    response_model=AcceptResult,
     responses=responses(400, 401, 403, 404, 409, 413),
 )
 def accept_proposals(
     run_id: ResourceId, data: AcceptRequest, session: SessionDep, _: CoordinatorDep
-) -> list[ProposalPublic]:
-    """Accept the listed proposals (or all open ones): every one becomes a pairing, or none."""
-    return decisions.accept(session=session, run_id=run_id, proposal_ids=data.proposal_ids)
+) -> AcceptResult:
+    """Accept the listed proposals (or all open ones): all or none, or every one still possible."""
+    return decisions.accept(
+        session=session, run_id=run_id, proposal_ids=data.proposal_ids, mode=data.mode
+    )
 
 
 @router.post(

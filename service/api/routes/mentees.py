@@ -2,10 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from service import spreadsheets
-from service.api.csv import AccessToken, CsvBody, Imported, csv_response
 from service.api.deps import (
     CoordinatorDep,
     Limit,
@@ -15,6 +13,17 @@ from service.api.deps import (
     SearchText,
     SessionDep,
     SettingsDep,
+)
+from service.api.spreadsheets import (
+    UPLOAD_DOCUMENTATION,
+    AccessToken,
+    DryRun,
+    FormatQuery,
+    ImportSummary,
+    Upload,
+    download_responses,
+    read_upload,
+    spreadsheet_response,
 )
 from service.crud import mentees as crud
 from service.crud.privacy import erase_mentee
@@ -31,6 +40,7 @@ from service.models import (
     SuggestionsPublic,
 )
 from service.security import issue_token, replace_participant_token
+from service.spreadsheets import formats, registers
 
 router = APIRouter(prefix="/mentees", tags=["mentees"])
 
@@ -83,32 +93,48 @@ def list_mentees(
 @router.get(
     "/export",
     response_class=Response,
-    responses={**responses(401, 403), 200: {"content": {"text/csv": {}}}},
+    responses={**responses(401, 403), **download_responses("Every mentee, one per row.")},
 )
-def export_mentees(session: SessionDep, _: CoordinatorDep) -> Response:
-    """Every mentee as CSV (one row each, lists separated by ';')."""
-    return csv_response(
-        spreadsheets.export(session=session, sheet=spreadsheets.MENTEES), "mentees.csv"
+def export_mentees(
+    session: SessionDep, _: CoordinatorDep, sheet_format: FormatQuery = formats.SheetFormat.csv
+) -> Response:
+    """Every mentee as a spreadsheet (CSV or xlsx; lists separated by ';')."""
+    content = registers.export(
+        session=session, register=registers.MENTEES, sheet_format=sheet_format
     )
+    return spreadsheet_response(content, name="mentees", sheet_format=sheet_format)
 
 
 @router.post(
     "/import",
-    response_model=Imported,
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409, 413),
+    response_model=ImportSummary,
+    responses=responses(400, 401, 403, 413, 415),
+    openapi_extra=UPLOAD_DOCUMENTATION,
 )
 def import_mentees(
-    session: SessionDep, settings: SettingsDep, _: CoordinatorDep, content: CsvBody = b""
-) -> Imported:
-    """Create mentees from a CSV file: every row, or none (each error names its row)."""
-    people = spreadsheets.import_rows(
-        session=session,
-        sheet=spreadsheets.MENTEES,
-        content=content,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: CoordinatorDep,
+    upload: Annotated[Upload, Depends(read_upload)],
+    dry_run: DryRun = False,
+) -> ImportSummary:
+    """Create or update mentees from a spreadsheet: every row or none; errors name their row."""
+    table = formats.read_table(
+        upload.content,
+        sheet_format=upload.sheet_format,
         max_rows=settings.max_csv_rows,
+        max_bytes=settings.max_csv_bytes,
     )
-    return Imported(created=len(people), ids=[person.id for person in people if person.id])
+    result = registers.import_table(
+        session=session, register=registers.MENTEES, table=table, dry_run=dry_run
+    )
+    return ImportSummary(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        ids=result.ids,
+        dry_run=dry_run,
+    )
 
 
 @router.post(

@@ -2,10 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from service import spreadsheets
-from service.api.csv import AccessToken, CsvBody, Imported, csv_response
 from service.api.deps import (
     CoordinatorDep,
     Limit,
@@ -15,6 +13,17 @@ from service.api.deps import (
     SearchText,
     SessionDep,
     SettingsDep,
+)
+from service.api.spreadsheets import (
+    UPLOAD_DOCUMENTATION,
+    AccessToken,
+    DryRun,
+    FormatQuery,
+    ImportSummary,
+    Upload,
+    download_responses,
+    read_upload,
+    spreadsheet_response,
 )
 from service.crud import mentors as crud
 from service.crud.privacy import erase_mentor
@@ -29,6 +38,7 @@ from service.models import (
     Role,
 )
 from service.security import issue_token, replace_participant_token
+from service.spreadsheets import formats, registers
 
 router = APIRouter(prefix="/mentors", tags=["mentors"])
 
@@ -81,32 +91,48 @@ def list_mentors(
 @router.get(
     "/export",
     response_class=Response,
-    responses={**responses(401, 403), 200: {"content": {"text/csv": {}}}},
+    responses={**responses(401, 403), **download_responses("Every mentor, one per row.")},
 )
-def export_mentors(session: SessionDep, _: CoordinatorDep) -> Response:
-    """Every mentor as CSV (one row each, lists separated by ';')."""
-    return csv_response(
-        spreadsheets.export(session=session, sheet=spreadsheets.MENTORS), "mentors.csv"
+def export_mentors(
+    session: SessionDep, _: CoordinatorDep, sheet_format: FormatQuery = formats.SheetFormat.csv
+) -> Response:
+    """Every mentor as a spreadsheet (CSV or xlsx; lists separated by ';')."""
+    content = registers.export(
+        session=session, register=registers.MENTORS, sheet_format=sheet_format
     )
+    return spreadsheet_response(content, name="mentors", sheet_format=sheet_format)
 
 
 @router.post(
     "/import",
-    response_model=Imported,
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 409, 413),
+    response_model=ImportSummary,
+    responses=responses(400, 401, 403, 413, 415),
+    openapi_extra=UPLOAD_DOCUMENTATION,
 )
 def import_mentors(
-    session: SessionDep, settings: SettingsDep, _: CoordinatorDep, content: CsvBody = b""
-) -> Imported:
-    """Create mentors from a CSV file: every row, or none (each error names its row)."""
-    people = spreadsheets.import_rows(
-        session=session,
-        sheet=spreadsheets.MENTORS,
-        content=content,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: CoordinatorDep,
+    upload: Annotated[Upload, Depends(read_upload)],
+    dry_run: DryRun = False,
+) -> ImportSummary:
+    """Create or update mentors from a spreadsheet: every row or none; errors name their row."""
+    table = formats.read_table(
+        upload.content,
+        sheet_format=upload.sheet_format,
         max_rows=settings.max_csv_rows,
+        max_bytes=settings.max_csv_bytes,
     )
-    return Imported(created=len(people), ids=[person.id for person in people if person.id])
+    result = registers.import_table(
+        session=session, register=registers.MENTORS, table=table, dry_run=dry_run
+    )
+    return ImportSummary(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        ids=result.ids,
+        dry_run=dry_run,
+    )
 
 
 @router.post(
