@@ -110,6 +110,42 @@ def _revoke_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from service.clock import SystemClock
+    from service.db import session_factory
+    from service.notifications.transports import make_transport
+    from service.observability import configure_logging
+    from service.worker import run_forever, run_once
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
+    wait_for_database(settings.database_url, seconds=settings.database_wait_seconds)
+    engine = make_engine(settings.database_url)
+    try:
+        if args.once:
+            done = run_once(
+                sessions=session_factory(engine),
+                settings=settings,
+                clock=SystemClock(),
+                transport=make_transport(settings),
+            )
+            _err(
+                f"queued {sum(done.queued.values())}, sent {done.delivered.sent}, "
+                f"to retry {done.delivered.retried}, dead {done.delivered.dead}"
+            )
+            return 0
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        run_forever(sessions=session_factory(engine), settings=settings, stop=stop)
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from service import demo
     from service.matchmaking import runs
@@ -237,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--show", type=int, default=10, help="pairings to print; default 10")
     demo.add_argument("--yes", action="store_true", help="replace existing people without asking")
     demo.set_defaults(handler=_demo)
+
+    worker = commands.add_parser(
+        "worker",
+        help="send notifications and run the schedules (check-ins, reminders, digests)",
+        description="Deliver queued messages (with retries) and queue the scheduled ones, "
+        "every MENTORMATCH_WORKER_INTERVAL_SECONDS, until stopped. Several workers may run "
+        "against PostgreSQL; on SQLite, serve runs one itself.",
+    )
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(handler=_worker)
 
     revoke = commands.add_parser("revoke-token", help="revoke a coordinator token by id")
     revoke.add_argument("id", type=int)

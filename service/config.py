@@ -1,10 +1,10 @@
 """Settings, read from ``MENTORMATCH_*`` environment variables and an optional ``.env``."""
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./mentormatch.db"
 
@@ -46,6 +46,60 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)
+
+    # Notifications: links in messages point here.
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people reach the service at, for links in messages.",
+    )
+    mail_transport: Literal["log", "smtp", "notify"] = Field(
+        default="log",
+        description="log: write that a message would be sent (development); smtp; "
+        "notify (GOV.UK Notify).",
+    )
+    mail_from: str = Field(default="mentormatch <noreply@example.org>", max_length=254)
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none."
+    )
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    notify_api_key: SecretStr = SecretStr("")
+    notify_template_id: str = Field(
+        default="", description="A GOV.UK Notify email template with ((subject)) and ((body))."
+    )
+    coordinator_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Who gets alerts (a pairing said not to fit) and the digest; comma-separated.",
+    )
+    checkin_after_days: int = Field(default=30, ge=1, le=365)
+    checkin_repeat_days: int = Field(
+        default=14, ge=1, le=365, description="Asked again this long after 'still deciding'."
+    )
+    end_reminder_days: int = Field(default=14, ge=1, le=365)
+    nudge_after_days: int = Field(
+        default=60, ge=1, le=730, description="No check-in answer for this long: a nudge."
+    )
+    auto_end: bool = Field(
+        default=False, description="End pairings (as completed) after their planned end date."
+    )
+    digest: Literal["off", "daily", "weekly"] = "daily"
+    delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    delivery_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    worker_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    embedded_worker: bool | None = Field(
+        default=None,
+        description="Run the worker inside serve (default: on SQLite only, with one server "
+        "process).",
+    )
+
+    @field_validator("coordinator_emails", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """Engine factory and the per-request session (one transaction per request)."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Request
@@ -76,6 +76,15 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Makes the sessions of work done outside a request (the worker): from an engine in
+# production, from a test's own connection in tests.
+SessionFactory = Callable[[], Session]
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    return lambda: Session(engine)
 
 
 class DatabaseUnreachable(RuntimeError):

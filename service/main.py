@@ -14,6 +14,7 @@ from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
+from service.worker import EmbeddedWorker, embedded_wanted
 
 DESCRIPTION = """
 Matching for a mentoring scheme for public service mutuals: coordinators curate
@@ -41,9 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             owns_engine = True
         else:
             owns_engine = False
+        worker = None
+        if embedded_wanted(settings, app.state.engine.dialect.name):
+            worker = EmbeddedWorker(app.state.engine, settings)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.close()
             if owns_engine:
                 app.state.engine.dispose()
                 app.state.engine = None

@@ -45,6 +45,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def random_secret() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 def issue_token(
     *,
     session: Session,
@@ -55,7 +60,7 @@ def issue_token(
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token row and return it with the secret, which is never stored."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = TOKEN_PREFIX + random_secret()
     token = ApiToken(
         role=role,
         name=name,

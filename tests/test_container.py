@@ -272,6 +272,19 @@ def test_compose_file_runs_the_app_against_postgresql() -> None:
     assert app["restart"] == db["restart"] == "unless-stopped"
 
 
+def test_compose_file_runs_a_worker_with_the_apps_settings_and_a_mail_catcher() -> None:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+    assert worker["command"] == ["mentormatch", "worker"]
+    assert worker["image"] == app["image"]
+    assert worker["environment"] == app["environment"]
+    assert worker["depends_on"]["app"]["condition"] == "service_healthy"
+    mailpit = compose["services"]["mailpit"]
+    assert mailpit["image"].startswith("axllent/mailpit:")
+    assert app["environment"]["MENTORMATCH_SMTP_HOST"].endswith(":-mailpit}")
+
+
 # -- the image, replayed outside Docker -----------------------------------------------
 
 

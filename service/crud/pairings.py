@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from service.crud import audit, profiles
+from service.crud import audit, outbox, profiles
 from service.crud.exclusions import exclude_pair, excluded_pairs
 from service.errors import Conflict, FieldError, InvalidInput, NotFound
 from service.models import (
@@ -202,6 +202,8 @@ def insert(
     except IntegrityError as exc:
         # The partial unique index caught a race the checks above could not see.
         raise Conflict("a mentee named here was paired meanwhile; nothing was changed") from exc
+    for pairing in pairings:
+        _tell_both(session, pairing, kind="introduction")
     audit.record_many(
         session,
         action="pairing.created",
@@ -219,6 +221,26 @@ def insert(
         ],
     )
     return pairings
+
+
+def _tell_both(session: Session, pairing: Pairing, *, kind: str) -> None:
+    """Queue one message of ``kind`` to each person of the pairing (once per pairing)."""
+    outbox.enqueue(
+        session,
+        kind=kind,
+        key=f"{kind}:{pairing.id}:mentee",
+        role="mentee",
+        mentee_id=pairing.mentee_id,
+        pairing_id=pairing.id,
+    )
+    outbox.enqueue(
+        session,
+        kind=kind,
+        key=f"{kind}:{pairing.id}:mentor",
+        role="mentor",
+        mentor_id=pairing.mentor_id,
+        pairing_id=pairing.id,
+    )
 
 
 def create(*, session: Session, data: PairingCreate) -> Pairing:
@@ -281,6 +303,7 @@ def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
             mentee.status = MenteeStatus.waiting
             session.add(mentee)
     session.flush()
+    _tell_both(session, pairing, kind="end_survey")
     audit.record(
         session,
         action="pairing.ended",
@@ -292,24 +315,39 @@ def end(*, session: Session, pairing: Pairing, data: PairingEnd) -> Pairing:
 
 
 def record_fit(*, session: Session, principal: Principal, pairing_id: int, fit: Fit) -> Pairing:
+    """A participant's own answer, through the API or their pages."""
     pairing = get_for(session=session, principal=principal, pairing_id=pairing_id)
+    set_fit(session=session, pairing=pairing, role=principal.role.value, fit=fit)
+    return pairing
+
+
+def set_fit(*, session: Session, pairing: Pairing, role: str, fit: Fit) -> None:
+    """Record how one person says the pairing fits; "not a fit" alerts the coordinators."""
     if pairing.status != PairingStatus.active:
-        raise Conflict(f"pairing {pairing_id} has ended")
-    if principal.mentee_id is not None:
+        raise Conflict(f"pairing {pairing.id} has ended")
+    if role == "mentee":
         pairing.mentee_fit = fit
     else:
         pairing.mentor_fit = fit
     pairing.updated_at = utcnow()
     session.add(pairing)
     session.flush()
+    if fit is Fit.not_a_fit:
+        outbox.enqueue(
+            session,
+            kind="not_a_fit_alert",
+            key=f"not_a_fit_alert:{pairing.id}:{role}",
+            role="coordinator",
+            pairing_id=pairing.id,
+            payload={"by": role},
+        )
     audit.record(
         session,
         action="pairing.fit_recorded",
         subject_type="pairing",
         subject_id=pairing.id,
-        details={"by": principal.role, "fit": fit},
+        details={"by": role, "fit": fit},
     )
-    return pairing
 
 
 def _own(principal: Principal) -> ColumnElement[bool]:

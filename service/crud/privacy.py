@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, select
 
-from service.crud import audit, mentees, mentors, pairings
+from service.crud import audit, mentees, mentors, outbox, pairings
 from service.models import (
+    AccessLink,
     ApiToken,
     Exclusion,
     Mentee,
@@ -44,7 +45,9 @@ def erase_mentor(*, session: Session, mentor: Mentor) -> None:
         ),
         pairings=col(Pairing.mentor_id) == mentor.id,
         tokens=col(ApiToken.mentor_id) == mentor.id,
+        links=col(AccessLink.mentor_id) == mentor.id,
     )
+    outbox.forget_person(session, mentor_id=mentor.id)
     mentor.name = f"Erased mentor {mentor.id}"
     mentor.email = f"erased-mentor-{mentor.id}@erased.invalid"
     mentor.organisation = ""
@@ -67,7 +70,9 @@ def erase_mentee(*, session: Session, mentee: Mentee) -> None:
         proposals=col(Proposal.mentee_id) == mentee.id,
         pairings=col(Pairing.mentee_id) == mentee.id,
         tokens=col(ApiToken.mentee_id) == mentee.id,
+        links=col(AccessLink.mentee_id) == mentee.id,
     )
+    outbox.forget_person(session, mentee_id=mentee.id)
     mentee.name = f"Erased mentee {mentee.id}"
     mentee.email = f"erased-mentee-{mentee.id}@erased.invalid"
     mentee.organisation = ""
@@ -92,12 +97,19 @@ def _end_pairings(*, session: Session, condition: Any) -> None:
 
 
 def _forget(
-    *, session: Session, exclusions: Any, proposals: Any, pairings: Any, tokens: Any
+    *,
+    session: Session,
+    exclusions: Any,
+    proposals: Any,
+    pairings: Any,
+    tokens: Any,
+    links: Any,
 ) -> None:
     session.execute(delete(Exclusion).where(exclusions))
     session.execute(update(Proposal).where(proposals).values(decision_note=""))
     session.execute(update(Pairing).where(pairings).values(end_reason=""))
     session.execute(delete(ApiToken).where(tokens))
+    session.execute(delete(AccessLink).where(links))
 
 
 def export(*, session: Session, principal: Principal) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from service.models.common import Code, MeetingMode, UniqueCodes, normalise_emai
 
 
 class MenteeStatus(StrEnum):
+    # Registered, and waiting for a coordinator's approval (vetting): never in a run.
+    pending = "pending"
     waiting = "waiting"
     paired = "paired"
     withdrawn = "withdrawn"

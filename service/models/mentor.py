@@ -12,6 +12,8 @@ from service.models.common import MeetingMode, UniqueCodes, normalise_email
 
 
 class MentorStatus(StrEnum):
+    # Registered, and waiting for a coordinator's approval (vetting): never in a run.
+    pending = "pending"
     active = "active"
     paused = "paused"
     withdrawn = "withdrawn"

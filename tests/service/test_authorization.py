@@ -23,9 +23,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select as sql_select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
-from service.models import Role, utcnow
+from service.models import MessageStatus, OutboxMessage, Role, utcnow
 from service.security import issue_token
 from tests.factories import bearer, mentee_payload, mentor_payload
 
@@ -89,6 +89,7 @@ class World:
     run_id: int
     proposal_id: int
     unused_stage: str
+    dead_message_id: int
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,15 @@ ENDPOINTS: list[Endpoint] = [
         204,
         lambda w: Call(f"/exclusions/{w.exclusion_id}"),
     ),
+    # Notifications.
+    Endpoint("GET", "/outbox-messages", C, 200, lambda w: Call("/outbox-messages")),
+    Endpoint(
+        "POST",
+        "/outbox-messages/{message_id}/retry",
+        C,
+        200,
+        lambda w: Call(f"/outbox-messages/{w.dead_message_id}/retry"),
+    ),
     # Audit log.
     Endpoint("GET", "/audit-events", C, 200, lambda w: Call("/audit-events")),
     Endpoint("GET", "/audit-events/export", C, 200, lambda w: Call("/audit-events/export")),
@@ -465,6 +475,11 @@ def world(client: TestClient, session: Session, coordinator: dict[str, str]) -> 
         name="lapsed",
         expires_at=utcnow() - timedelta(minutes=1),
     )
+    # A message that failed for good, for coordinators to send again.
+    dead = session.exec(select(OutboxMessage)).first()
+    assert dead is not None, "the pairing queued no introduction"
+    dead.status = MessageStatus.dead
+    session.add(dead)
     session.commit()
     return World(
         headers={
@@ -484,6 +499,7 @@ def world(client: TestClient, session: Session, coordinator: dict[str, str]) -> 
         run_id=int(run["id"]),
         proposal_id=int(proposals["data"][0]["id"]),
         unused_stage="authz_unused",
+        dead_message_id=int(dead.id or 0),
     )
 
 

@@ -12,6 +12,7 @@ from service.api.routes import (
     me,
     mentees,
     mentors,
+    outbox,
     pairings,
     taxonomy,
 )
@@ -27,6 +28,7 @@ for module in (
     pairings,
     exclusions,
     audit,
+    outbox,
 ):
     api_router.include_router(module.router)
 
