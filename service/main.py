@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from service import __version__
 from service.api.openapi import add_component_schemas
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = MentormatchAPI(
         title="mentormatch",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
     )
