@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import __version__
-from service.api.openapi import add_component_schemas
+from service.api.examples import add_request_examples
+from service.api.openapi import TAGS, add_component_schemas, operation_id
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.db import make_engine
@@ -29,6 +30,7 @@ class MentormatchAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         document = super().openapi()
         add_component_schemas(document, component_models)
+        add_request_examples(document)
         return document
 
 
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="mentormatch",
         version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service import spreadsheets
+from service.api import preconditions
 from service.api.csv import AccessToken, CsvBody, Imported, csv_response
 from service.api.deps import (
     CoordinatorDep,
@@ -16,6 +17,7 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from service.api.links import LinksDep
 from service.crud import mentors as crud
 from service.crud.privacy import erase_mentor
 from service.errors import responses
@@ -42,10 +44,11 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     responses=responses(400, 401, 403, 409, 413),
 )
 def create_mentor(
-    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep
+    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
 ) -> MentorRegistered:
     """Register a mentor; the response carries their personal token, shown only once."""
     mentor = crud.create(session=session, data=data)
+    links.created("read_mentor", mentor_id=mentor.id)
     _, secret = issue_token(session=session, role=Role.mentor, mentor_id=mentor.id)
     return MentorRegistered(mentor=crud.to_public(mentor), token=secret)
 
@@ -54,6 +57,7 @@ def create_mentor(
 def list_mentors(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     sector: CodeFilter = None,
     skill: CodeFilter = None,
     region: CodeFilter = None,
@@ -75,6 +79,7 @@ def list_mentors(
         limit=limit,
         offset=offset,
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return MentorsPublic(data=data, count=count)
 
 
@@ -124,22 +129,35 @@ def issue_mentor_token(
 
 
 @router.get("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404))
-def read_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
-    """Read one mentor."""
-    return crud.to_public(crud.get(session=session, mentor_id=mentor_id))
+def read_mentor(
+    mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep, response: Response
+) -> MentorPublic:
+    """Read one mentor; the ETag header identifies this version, for If-Match on a change."""
+    return preconditions.tagged(
+        response, crud.to_public(crud.get(session=session, mentor_id=mentor_id))
+    )
 
 
 @router.patch(
     "/{mentor_id}",
     response_model=MentorPublic,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses={**responses(400, 401, 403, 404, 409, 413), **preconditions.RESPONSES},
 )
 def update_mentor(
-    mentor_id: ResourceId, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
+    mentor_id: ResourceId,
+    data: MentorUpdate,
+    session: SessionDep,
+    _: CoordinatorDep,
+    response: Response,
+    if_match: preconditions.IfMatch = None,
 ) -> MentorPublic:
-    """Change some fields of a mentor, status included."""
+    """Change some fields of a mentor, status included; If-Match makes it conditional."""
+    preconditions.hold(session=session, if_match=if_match, mentor_id=mentor_id)
     mentor = crud.get(session=session, mentor_id=mentor_id)
-    return crud.to_public(crud.update(session=session, mentor=mentor, data=data))
+    preconditions.check(if_match, crud.to_public(mentor))
+    return preconditions.tagged(
+        response, crud.to_public(crud.update(session=session, mentor=mentor, data=data))
+    )
 
 
 @router.delete(

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep
+from service.api.links import LinksDep
 from service.crud import pairings as crud
 from service.errors import responses
 from service.models import (
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/pairings", tags=["pairings"])
 def list_pairings(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     status: PairingStatus | None = None,
     mentee_id: ResourceId | None = None,
     mentor_id: ResourceId | None = None,
@@ -36,6 +38,7 @@ def list_pairings(
         limit=limit,
         offset=offset,
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return PairingsPublic(data=data, count=count)
 
 
@@ -45,9 +48,13 @@ def list_pairings(
     status_code=status.HTTP_201_CREATED,
     responses=responses(400, 401, 403, 409, 413),
 )
-def create_pairing(data: PairingCreate, session: SessionDep, _: CoordinatorDep) -> PairingPublic:
+def create_pairing(
+    data: PairingCreate, session: SessionDep, _: CoordinatorDep, links: LinksDep
+) -> PairingPublic:
     """Pair a mentee with a mentor by hand, under the same checks as accepting a proposal."""
-    return PairingPublic.model_validate(crud.create(session=session, data=data))
+    pairing = crud.create(session=session, data=data)
+    links.created("read_pairing", pairing_id=pairing.id)
+    return PairingPublic.model_validate(pairing)
 
 
 @router.get("/{pairing_id}", response_model=PairingPublic, responses=responses(401, 403, 404))
