@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from service import __version__
 from service.api.examples import add_request_examples
 from service.api.openapi import TAGS, add_component_schemas, operation_id
+from service.api.ratelimit import install_rate_limits
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.db import make_engine
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_head = head_revision()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_rate_limits(app, settings)
     app.include_router(api_router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from service import spreadsheets
-from service.api import preconditions
+from service.api import preconditions, ratelimit
 from service.api.csv import AccessToken, CsvBody, Imported, csv_response
 from service.api.deps import (
     CoordinatorDep,
@@ -43,12 +43,16 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MenteeRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 401, 403, 409, 413),
+    responses={**responses(400, 401, 403, 409, 413), **ratelimit.RESPONSES},
+    dependencies=[ratelimit.RateLimit],
 )
 def create_mentee(
     data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
 ) -> MenteeRegistered:
-    """Register a mentee; the response carries their personal token, shown only once."""
+    """Register a mentee; the response carries their personal token, shown only once.
+
+    Anonymous registrations are rate-limited per client address (429 with Retry-After).
+    """
     mentee = crud.create(session=session, data=data)
     links.created("read_mentee", mentee_id=mentee.id)
     _, secret = issue_token(session=session, role=Role.mentee, mentee_id=mentee.id)
