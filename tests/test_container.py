@@ -254,7 +254,8 @@ def _locked(lock: str) -> dict[str, list[str]]:
         match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+)", requirement)
         assert match, f"{lock}: not pinned with ==: {requirement}"
         hashes = [option for option in options if option.startswith("--hash=sha256:")]
-        assert hashes and len(hashes) == len(options), f"{lock}: {requirement} has no hashes"
+        assert hashes, f"{lock}: {requirement} has no hashes"
+        assert len(hashes) == len(options), f"{lock}: {requirement}: {options}"
         pinned[re.sub(r"[-_.]+", "-", match[1]).lower()] = [requirement, *hashes]
     return pinned
 
