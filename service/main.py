@@ -15,6 +15,7 @@ from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
+from service.metrics import install_metrics
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )
+    install_metrics(app, settings)
     # Outermost, so that even a refused body is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)

@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 import matching
+from service import metrics
 from service.crud import profiles
 from service.errors import FieldError, InvalidInput, NotFound
 from service.matchmaking import cohort as cohorts
@@ -121,6 +122,7 @@ def trigger(
             "duration_ms": run.duration_ms,
         },
     )
+    metrics.record_match_run(run)
     return run
 
 
