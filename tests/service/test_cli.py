@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from service import __version__
 from service.cli import main
 from service.config import Settings, get_settings
-from service.db import normalise_database_url
+from service.db import make_engine, normalise_database_url
 from service.main import create_app
 from service.migrate import head_revision, upgrade_url
 from tests.factories import bearer
@@ -117,6 +118,22 @@ def test_token_commands_on_an_older_schema_ask_for_the_migration(
     assert main(["migrate"]) == 0
     assert "migrated from 0003" in capsys.readouterr().out
     assert main(["list-tokens"]) == 0
+
+
+def test_a_database_migrated_by_a_newer_version_is_left_alone(
+    cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    engine = make_engine(cli_database)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    engine.dispose()
+    capsys.readouterr()
+    for command in (["list-tokens"], ["migrate"]):
+        assert main(command) == 1
+        message = _one_paragraph(capsys.readouterr().err)
+        assert "0999" in message
+        assert "newer version" in message
 
 
 @pytest.mark.parametrize("command", [["list-tokens"], ["migrate"]], ids=["list-tokens", "migrate"])
