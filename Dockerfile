@@ -21,11 +21,12 @@ RUN groupadd --system --gid 10001 mentormatch \
 WORKDIR /app
 
 # The pinned dependencies in a layer of their own: editing the source does not reinstall them.
+# Every file is checked against the lock's hashes.
 COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # The source last; the migrations ship inside the service package.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY matching/ matching/
 COPY service/ service/
 RUN pip install --no-cache-dir --no-deps . \

@@ -1,9 +1,10 @@
 """Settings, read from ``MENTORMATCH_*`` environment variables and an optional ``.env``."""
 
 from functools import lru_cache
-from typing import Annotated, Literal
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./mentormatch.db"
@@ -46,6 +47,28 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)
+    rate_limit_per_minute: int = Field(
+        default=10,
+        ge=0,
+        le=100_000,
+        description="Anonymous requests (registration) per client address and minute; 0: off.",
+    )
+    rate_limit_burst: int = Field(
+        default=20, ge=1, le=100_000, description="How many of them may come at once."
+    )
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For names the client; empty: the connecting address is the client.",
+    )
+    metrics: Literal["off", "open", "token"] = Field(
+        default="off",
+        description="GET /metrics for Prometheus: off (404), open to anyone who can reach "
+        "it, or token (Authorization: Bearer MENTORMATCH_METRICS_TOKEN).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, min_length=16, description="The bearer token /metrics asks for."
+    )
 
     # Notifications: links in messages point here.
     public_url: str = Field(
@@ -90,16 +113,22 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     embedded_worker: bool | None = Field(
         default=None,
-        description="Run the worker inside serve (default: on SQLite only, with one server "
-        "process).",
+        description="Run the worker inside the server process; unset: serve runs it on "
+        "SQLite with one process, and nowhere else.",
     )
 
-    @field_validator("coordinator_emails", mode="before")
+    @field_validator("trusted_proxies", "coordinator_emails", mode="before")
     @classmethod
-    def _comma_separated(cls, value: object) -> object:
+    def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _metrics_token_given(self) -> Self:
+        if self.metrics == "token" and self.metrics_token is None:
+            raise ValueError("MENTORMATCH_METRICS=token needs MENTORMATCH_METRICS_TOKEN too")
+        return self
 
 
 @lru_cache

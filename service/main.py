@@ -6,12 +6,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from service.api.openapi import add_component_schemas
+from service import __version__
+from service.api.examples import add_request_examples
+from service.api.openapi import TAGS, add_component_schemas, operation_id
+from service.api.ratelimit import install_rate_limits
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
+from service.metrics import install_metrics
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
 from service.worker import EmbeddedWorker, embedded_wanted
@@ -29,6 +33,7 @@ class MentormatchAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         document = super().openapi()
         add_component_schemas(document, component_models)
+        add_request_examples(document)
         return document
 
 
@@ -43,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             owns_engine = False
         worker = None
-        if embedded_wanted(settings, app.state.engine.dialect.name):
+        if embedded_wanted(settings):
             worker = EmbeddedWorker(app.state.engine, settings)
             worker.start()
         try:
@@ -57,8 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = MentormatchAPI(
         title="mentormatch",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -66,10 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_head = head_revision()
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_rate_limits(app, settings)
     app.include_router(api_router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )
+    install_metrics(app, settings)
     # Outermost, so that even a refused body is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)

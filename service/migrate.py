@@ -28,13 +28,17 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-def upgrade_url(database_url: str, revision: str = "head") -> None:
+def upgrade_url(database_url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade the database; returns its schema revision before and after (None: empty)."""
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
+            before = current_revision(connection)
             upgrade(connection, revision)
+            after = current_revision(connection)
     finally:
         engine.dispose()
+    return before, after
 
 
 def head_revision() -> str | None:

@@ -94,8 +94,7 @@ class EmbeddedWorker:
         self.thread.join(timeout=30)
 
 
-def embedded_wanted(settings: Settings, backend: str) -> bool:
-    """Whether ``serve`` runs the worker itself: by default on SQLite with one process."""
-    if settings.embedded_worker is not None:
-        return settings.embedded_worker
-    return backend == "sqlite" and settings.workers == 1
+def embedded_wanted(settings: Settings) -> bool:
+    """Whether this server process runs the worker itself (``serve`` turns it on for the
+    embedded SQLite default; an app made any other way runs none unless told to)."""
+    return bool(settings.embedded_worker)

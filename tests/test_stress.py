@@ -167,6 +167,8 @@ def server_environment(database_url: str, port: int, workers: int) -> dict[str, 
         "MENTORMATCH_PORT": str(port),
         "MENTORMATCH_WORKERS": str(workers),
         "MENTORMATCH_LOG_LEVEL": "warning",
+        # Every simulated client registers from the same loopback address.
+        "MENTORMATCH_RATE_LIMIT_PER_MINUTE": "0",
     }
 
 

@@ -1,8 +1,10 @@
-"""The OpenAPI document: FastAPI's, plus the schemas that routes reference by hand."""
+"""The OpenAPI document: FastAPI's, with readable operation ids, tag descriptions, and
+the schemas that routes reference by hand."""
 
 from collections.abc import Iterable
 from typing import Any
 
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -30,3 +32,80 @@ def add_component_schemas(document: dict[str, Any], models: Iterable[type[BaseMo
     )
     for name, schema in definitions.get("$defs", {}).items():
         schemas.setdefault(name, schema)
+
+
+# Words of a tag that a route's function name repeats: ``list_mentors`` under "mentors".
+_SAME_AS_TAG = {"me": {"my"}}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A stable, readable id, ``<tag>-<verb>``: ``mentors-list``, ``match-runs-create``.
+
+    The verb is the route function's name without the words that repeat its tag
+    (``reject_proposal`` under "match runs" gives ``match-runs-reject-proposal``).
+    Generated clients name their functions after it, so renaming one breaks them.
+    """
+    tag = str(route.tags[0]).lower().split() if route.tags else []
+    repeated = set(tag) | {word.removesuffix("s") for word in tag}
+    for word in tag:
+        repeated |= _SAME_AS_TAG.get(word, set())
+    verb = [word for word in route.name.split("_") if word not in repeated] or ["read"]
+    return "-".join([*tag, *verb])
+
+
+TAGS: list[dict[str, str]] = [
+    {
+        "name": "health",
+        "description": "Whether the service is up, and ready (its database answers and has the "
+        "schema this version needs): for load balancers and orchestrators.",
+    },
+    {
+        "name": "taxonomy",
+        "description": "The lists profiles choose from: sectors and skills (each in a group), "
+        "regions, legal forms, stages and kinds of mentor, each term a stable code and a "
+        "label. Anyone may read them; coordinators add, relabel and retire terms.",
+    },
+    {
+        "name": "mentors",
+        "description": "Experienced leaders and specialists who offer their time. Anyone may "
+        "register while registration is open and gets a personal token; coordinators list, "
+        "read, change, import, export and erase mentors.",
+    },
+    {
+        "name": "mentees",
+        "description": "Leaders of new and emerging mutuals looking for a mentor. Anyone may "
+        "register while registration is open; coordinators manage the register and ask for "
+        "the best mentors for one mentee.",
+    },
+    {
+        "name": "me",
+        "description": "A participant's own profile, pairings and conflicts, reached with the "
+        "personal token from registration. Nobody else's data is ever shown here.",
+    },
+    {
+        "name": "match runs",
+        "description": "Coordinators propose pairings for the waiting mentees, review each "
+        "proposal with its score and reason, then accept or reject them.",
+    },
+    {
+        "name": "pairings",
+        "description": "Mentees and mentors working together, from start to end: follow them, "
+        "pair by hand, plan the end and record it as completed or ended early.",
+    },
+    {
+        "name": "exclusions",
+        "description": "Pairs never to propose: conflicts of interest, rejected proposals and "
+        "ended pairings.",
+    },
+    {
+        "name": "audit",
+        "description": "Who did what and when: imports, runs, decisions, pairings, edits, "
+        "status changes, erasures and tokens. Append-only, with ids, never personal data.",
+    },
+    {
+        "name": "notifications",
+        "description": "The messages the service sends (introductions, check-ins, reminders, "
+        "surveys, alerts): what went out, what waits, and what failed for good and can be "
+        "sent again. Never their content.",
+    },
+]

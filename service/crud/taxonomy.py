@@ -115,6 +115,10 @@ def _get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm
     return term
 
 
+def get(*, session: Session, vocabulary: Vocabulary, code: str) -> TermPublic:
+    return _public(_get(session=session, vocabulary=vocabulary, code=code))
+
+
 def create(*, session: Session, vocabulary: Vocabulary, data: TermCreate) -> TermPublic:
     group_vocabulary = GROUP_VOCABULARY.get(vocabulary)
     if group_vocabulary is None and data.group is not None:

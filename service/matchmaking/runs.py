@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col
 
 import matching
+from service import metrics
 from service.crud import audit, profiles
 from service.errors import FieldError, InvalidInput, NotFound
 from service.matchmaking import cohort as cohorts
@@ -140,6 +141,7 @@ def trigger(
             "duration_ms": run.duration_ms,
         },
     )
+    metrics.record_match_run(run)
     return run
 
 

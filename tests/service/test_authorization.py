@@ -191,6 +191,13 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: Call("/taxonomy/region", json={"code": "authz_region", "label": "Authz"}),
     ),
     Endpoint(
+        "GET",
+        "/taxonomy/{vocabulary}/{code}",
+        P,
+        200,
+        lambda w: Call("/taxonomy/region/north_west"),
+    ),
+    Endpoint(
         "PATCH",
         "/taxonomy/{vocabulary}/{code}",
         C,
@@ -284,7 +291,7 @@ ENDPOINTS: list[Endpoint] = [
         "POST",
         "/me/conflicts",
         D,
-        202,
+        201,
         lambda w: Call("/me/conflicts", json={"email": "former.colleague@example.org"}),
     ),
     # Match runs.
@@ -386,6 +393,13 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: Call(
             "/exclusions", json={"mentee_id": w.other_mentee_id, "mentor_id": w.mentor_id}
         ),
+    ),
+    Endpoint(
+        "GET",
+        "/exclusions/{exclusion_id}",
+        C,
+        200,
+        lambda w: Call(f"/exclusions/{w.exclusion_id}"),
     ),
     Endpoint(
         "DELETE",
@@ -679,7 +693,7 @@ def test_a_conflict_declared_against_someone_is_not_revealed_to_them(
         headers=world.headers[MENTOR],
         json={"email": mentee_email, "note": "Disciplinary case at my last trust."},
     )
-    assert declared.status_code == 202
+    assert declared.status_code == 201
     export = client.get("/me/export", headers=world.headers[OTHER_MENTEE])
     assert export.status_code == 200
     assert "Disciplinary case" not in export.text

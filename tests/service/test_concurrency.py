@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from service.api import preconditions
 from service.config import Settings
 from service.db import make_engine
 from service.main import create_app
@@ -163,3 +165,23 @@ def test_concurrent_reject_and_accept_of_one_proposal_agree(
     status = final["data"][0]["status"]
     paired = sum(active_per(engine, Pairing.mentee_id).values())
     assert (status, paired) in {("accepted", 1), ("rejected", 0)}
+
+
+def test_an_edit_with_if_match_holds_the_profile_before_comparing_tags(
+    live: tuple[FastAPI, Engine, dict[str, str]],
+) -> None:
+    """Two edits sent with the same ETag cannot both pass the comparison."""
+    app, engine, headers = live
+    if engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite every write holds the whole database (BEGIN IMMEDIATE)")
+    mentor = create(app, headers, "mentor")
+    with Session(engine) as first, Session(engine) as second:
+        preconditions.hold(session=first, if_match='"a"', mentor_id=mentor)
+        second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            preconditions.hold(session=second, if_match='"a"', mentor_id=mentor)
+        second.rollback()
+        # Without If-Match an edit takes no lock before its own UPDATE.
+        preconditions.hold(session=second, if_match=None, mentor_id=mentor)
+        first.rollback()
+        preconditions.hold(session=second, if_match='"a"', mentor_id=mentor)

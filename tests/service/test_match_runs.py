@@ -175,7 +175,7 @@ def test_same_organisation_and_declared_conflicts_are_never_proposed(
     declarer = bearer(registered["token"])
     # Declared before the mentor registers: the answer must not tell whether they exist.
     before = client.post("/me/conflicts", headers=declarer, json={"email": "late@example.org"})
-    assert before.status_code == 202
+    assert before.status_code == 201
     late = create(client, coordinator, "mentor", email="late@example.org", capacity=3)
     after = client.post("/me/conflicts", headers=declarer, json={"email": "nobody@example.org"})
     assert after.json() == before.json()

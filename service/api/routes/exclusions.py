@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep
+from service.api.links import LinksDep
 from service.crud import exclusions as crud
 from service.errors import responses
 from service.models import ExclusionCreate, ExclusionPublic, ExclusionsPublic
@@ -14,6 +15,7 @@ router = APIRouter(prefix="/exclusions", tags=["exclusions"])
 def list_exclusions(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     mentee_id: ResourceId | None = None,
     mentor_id: ResourceId | None = None,
     limit: Limit = 50,
@@ -23,6 +25,7 @@ def list_exclusions(
     data, count = crud.list_page(
         session=session, mentee_id=mentee_id, mentor_id=mentor_id, limit=limit, offset=offset
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return ExclusionsPublic(data=data, count=count)
 
 
@@ -33,10 +36,20 @@ def list_exclusions(
     responses=responses(400, 401, 403, 404, 409, 413),
 )
 def create_exclusion(
-    data: ExclusionCreate, session: SessionDep, _: CoordinatorDep
+    data: ExclusionCreate, session: SessionDep, _: CoordinatorDep, links: LinksDep
 ) -> ExclusionPublic:
     """Exclude a mentee-mentor pair from every later run."""
-    return ExclusionPublic.model_validate(crud.create(session=session, data=data))
+    exclusion = crud.create(session=session, data=data)
+    links.created("read_exclusion", exclusion_id=exclusion.id)
+    return ExclusionPublic.model_validate(exclusion)
+
+
+@router.get("/{exclusion_id}", response_model=ExclusionPublic, responses=responses(401, 403, 404))
+def read_exclusion(
+    exclusion_id: ResourceId, session: SessionDep, _: CoordinatorDep
+) -> ExclusionPublic:
+    """Read one exclusion."""
+    return ExclusionPublic.model_validate(crud.get(session=session, exclusion_id=exclusion_id))
 
 
 @router.delete(

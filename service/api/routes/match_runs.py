@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep, SettingsDep
+from service.api.links import LinksDep
 from service.api.spreadsheets import (
     UPLOAD_DOCUMENTATION,
     Upload,
@@ -39,7 +40,11 @@ router = APIRouter(prefix="/match-runs", tags=["match runs"])
     responses=responses(400, 401, 403, 413),
 )
 def create_match_run(
-    data: MatchRunCreate, session: SessionDep, settings: SettingsDep, coordinator: CoordinatorDep
+    data: MatchRunCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    coordinator: CoordinatorDep,
+    links: LinksDep,
 ) -> MatchRunPublic:
     """Propose pairings for the waiting mentees and store the run with its proposals."""
     run = runs.trigger(
@@ -48,15 +53,17 @@ def create_match_run(
         triggered_by=coordinator.name,
         max_pairs=settings.max_run_pairs,
     )
+    links.created("read_match_run", run_id=run.id)
     return runs.to_public(run)
 
 
 @router.get("", response_model=MatchRunsPublic, responses=responses(401, 403))
 def list_match_runs(
-    session: SessionDep, _: CoordinatorDep, limit: Limit = 50, offset: Offset = 0
+    session: SessionDep, _: CoordinatorDep, links: LinksDep, limit: Limit = 50, offset: Offset = 0
 ) -> MatchRunsPublic:
     """List match runs, oldest first."""
     data, count = runs.list_page(session=session, limit=limit, offset=offset)
+    links.pages(count=count, limit=limit, offset=offset)
     return MatchRunsPublic(data=data, count=count)
 
 
@@ -73,6 +80,7 @@ def list_proposals(
     run_id: ResourceId,
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     status: ProposalStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -81,6 +89,7 @@ def list_proposals(
     data, count = runs.proposals_page(
         session=session, run_id=run_id, status=status, limit=limit, offset=offset
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return ProposalsPublic(data=data, count=count)
 
 
@@ -93,11 +102,13 @@ def list_unmatched(
     run_id: ResourceId,
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> UnmatchedListPublic:
     """The mentees a run left unmatched, each with the reason."""
     data, count = runs.unmatched_page(session=session, run_id=run_id, limit=limit, offset=offset)
+    links.pages(count=count, limit=limit, offset=offset)
     return UnmatchedListPublic(data=data, count=count)
 
 

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
+from service.api import preconditions
 from service.api.deps import PrincipalDep, ResourceId, SessionDep
 from service.api.openapi import component_ref
 from service.crud import exclusions, mentees, mentors, pairings, privacy
@@ -52,9 +53,9 @@ def _me(session: SessionDep, principal: Principal) -> Me:
 
 
 @router.get("", response_model=Me, responses=responses(401))
-def read_me(session: SessionDep, principal: PrincipalDep) -> Me:
-    """Your own profile (a coordinator sees only their role)."""
-    return _me(session, principal)
+def read_me(session: SessionDep, principal: PrincipalDep, response: Response) -> Me:
+    """Your own profile (a coordinator sees only their role), with its ETag."""
+    return preconditions.tagged(response, _me(session, principal))
 
 
 # The body is read raw and validated against the caller's own model; the document names
@@ -84,21 +85,32 @@ def _validate(schema: type[SQLModel], payload: dict[str, Any]) -> Any:
 @router.patch(
     "",
     response_model=Me,
-    responses=responses(400, 401, 403, 409, 413),
+    responses={**responses(400, 401, 403, 409, 413), **preconditions.RESPONSES},
     openapi_extra=_UPDATE_DOC,
 )
 def update_me(
-    payload: Annotated[dict[str, Any], Body()], session: SessionDep, principal: PrincipalDep
+    payload: Annotated[dict[str, Any], Body()],
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: preconditions.IfMatch = None,
 ) -> Me:
     """Change some fields of your own profile (a mentor's or a mentee's fields)."""
     _participant(principal)
+    preconditions.hold(
+        session=session,
+        if_match=if_match,
+        mentor_id=principal.mentor_id,
+        mentee_id=principal.mentee_id,
+    )
+    preconditions.check(if_match, _me(session, principal))
     if principal.mentor_id is not None:
         mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
         mentors.update(session=session, mentor=mentor, data=_validate(MentorSelfUpdate, payload))
     elif principal.mentee_id is not None:
         mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
         mentees.update(session=session, mentee=mentee, data=_validate(MenteeSelfUpdate, payload))
-    return _me(session, principal)
+    return preconditions.tagged(response, _me(session, principal))
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403))
@@ -173,7 +185,7 @@ class Recorded(SQLModel):
 @router.post(
     "/conflicts",
     response_model=Recorded,
-    status_code=status.HTTP_202_ACCEPTED,
+    status_code=status.HTTP_201_CREATED,
     responses=responses(400, 401, 403, 413),
 )
 def declare_conflict(

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from service.api import preconditions, ratelimit
 from service.api.deps import (
     CoordinatorDep,
     Limit,
@@ -14,6 +15,7 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from service.api.links import LinksDep
 from service.api.spreadsheets import (
     UPLOAD_DOCUMENTATION,
     AccessToken,
@@ -51,13 +53,18 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MenteeRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 401, 403, 409, 413),
+    responses={**responses(400, 401, 403, 409, 413), **ratelimit.RESPONSES},
+    dependencies=[ratelimit.RateLimit],
 )
 def create_mentee(
-    data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep
+    data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
 ) -> MenteeRegistered:
-    """Register a mentee; the response carries their personal token, shown only once."""
+    """Register a mentee; the response carries their personal token, shown only once.
+
+    Anonymous registrations are rate-limited per client address (429 with Retry-After).
+    """
     mentee = crud.create(session=session, data=data)
+    links.created("read_mentee", mentee_id=mentee.id)
     _, secret = issue_token(session=session, role=Role.mentee, mentee_id=mentee.id)
     return MenteeRegistered(mentee=crud.to_public(mentee), token=secret)
 
@@ -66,6 +73,7 @@ def create_mentee(
 def list_mentees(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     sector: CodeFilter = None,
     skill: CodeFilter = None,
     region: CodeFilter = None,
@@ -87,6 +95,7 @@ def list_mentees(
         limit=limit,
         offset=offset,
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return MenteesPublic(data=data, count=count)
 
 
@@ -152,9 +161,13 @@ def issue_mentee_token(
 
 
 @router.get("/{mentee_id}", response_model=MenteePublic, responses=responses(401, 403, 404))
-def read_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
-    """Read one mentee."""
-    return crud.to_public(crud.get(session=session, mentee_id=mentee_id))
+def read_mentee(
+    mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep, response: Response
+) -> MenteePublic:
+    """Read one mentee; the ETag header identifies this version, for If-Match on a change."""
+    return preconditions.tagged(
+        response, crud.to_public(crud.get(session=session, mentee_id=mentee_id))
+    )
 
 
 @router.get(
@@ -178,14 +191,23 @@ def suggest_mentors(
 @router.patch(
     "/{mentee_id}",
     response_model=MenteePublic,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses={**responses(400, 401, 403, 404, 409, 413), **preconditions.RESPONSES},
 )
 def update_mentee(
-    mentee_id: ResourceId, data: MenteeUpdate, session: SessionDep, _: CoordinatorDep
+    mentee_id: ResourceId,
+    data: MenteeUpdate,
+    session: SessionDep,
+    _: CoordinatorDep,
+    response: Response,
+    if_match: preconditions.IfMatch = None,
 ) -> MenteePublic:
-    """Change some fields of a mentee, status included."""
+    """Change some fields of a mentee, status included; If-Match makes it conditional."""
+    preconditions.hold(session=session, if_match=if_match, mentee_id=mentee_id)
     mentee = crud.get(session=session, mentee_id=mentee_id)
-    return crud.to_public(crud.update(session=session, mentee=mentee, data=data))
+    preconditions.check(if_match, crud.to_public(mentee))
+    return preconditions.tagged(
+        response, crud.to_public(crud.update(session=session, mentee=mentee, data=data))
+    )
 
 
 @router.delete(

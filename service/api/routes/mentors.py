@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from service.api import preconditions, ratelimit
 from service.api.deps import (
     CoordinatorDep,
     Limit,
@@ -14,6 +15,7 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from service.api.links import LinksDep
 from service.api.spreadsheets import (
     UPLOAD_DOCUMENTATION,
     AccessToken,
@@ -49,13 +51,18 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MentorRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(400, 401, 403, 409, 413),
+    responses={**responses(400, 401, 403, 409, 413), **ratelimit.RESPONSES},
+    dependencies=[ratelimit.RateLimit],
 )
 def create_mentor(
-    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep
+    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
 ) -> MentorRegistered:
-    """Register a mentor; the response carries their personal token, shown only once."""
+    """Register a mentor; the response carries their personal token, shown only once.
+
+    Anonymous registrations are rate-limited per client address (429 with Retry-After).
+    """
     mentor = crud.create(session=session, data=data)
+    links.created("read_mentor", mentor_id=mentor.id)
     _, secret = issue_token(session=session, role=Role.mentor, mentor_id=mentor.id)
     return MentorRegistered(mentor=crud.to_public(mentor), token=secret)
 
@@ -64,6 +71,7 @@ def create_mentor(
 def list_mentors(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     sector: CodeFilter = None,
     skill: CodeFilter = None,
     region: CodeFilter = None,
@@ -85,6 +93,7 @@ def list_mentors(
         limit=limit,
         offset=offset,
     )
+    links.pages(count=count, limit=limit, offset=offset)
     return MentorsPublic(data=data, count=count)
 
 
@@ -150,22 +159,35 @@ def issue_mentor_token(
 
 
 @router.get("/{mentor_id}", response_model=MentorPublic, responses=responses(401, 403, 404))
-def read_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
-    """Read one mentor."""
-    return crud.to_public(crud.get(session=session, mentor_id=mentor_id))
+def read_mentor(
+    mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep, response: Response
+) -> MentorPublic:
+    """Read one mentor; the ETag header identifies this version, for If-Match on a change."""
+    return preconditions.tagged(
+        response, crud.to_public(crud.get(session=session, mentor_id=mentor_id))
+    )
 
 
 @router.patch(
     "/{mentor_id}",
     response_model=MentorPublic,
-    responses=responses(400, 401, 403, 404, 409, 413),
+    responses={**responses(400, 401, 403, 404, 409, 413), **preconditions.RESPONSES},
 )
 def update_mentor(
-    mentor_id: ResourceId, data: MentorUpdate, session: SessionDep, _: CoordinatorDep
+    mentor_id: ResourceId,
+    data: MentorUpdate,
+    session: SessionDep,
+    _: CoordinatorDep,
+    response: Response,
+    if_match: preconditions.IfMatch = None,
 ) -> MentorPublic:
-    """Change some fields of a mentor, status included."""
+    """Change some fields of a mentor, status included; If-Match makes it conditional."""
+    preconditions.hold(session=session, if_match=if_match, mentor_id=mentor_id)
     mentor = crud.get(session=session, mentor_id=mentor_id)
-    return crud.to_public(crud.update(session=session, mentor=mentor, data=data))
+    preconditions.check(if_match, crud.to_public(mentor))
+    return preconditions.tagged(
+        response, crud.to_public(crud.update(session=session, mentor=mentor, data=data))
+    )
 
 
 @router.delete(

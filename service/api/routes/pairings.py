@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.api.deps import CoordinatorDep, Limit, Offset, ResourceId, SessionDep
+from service.api.links import LinksDep
 from service.api.spreadsheets import FormatQuery, download_responses, spreadsheet_response
 from service.crud import pairings as crud
 from service.errors import responses
@@ -58,12 +59,14 @@ FilterDep = Annotated[crud.PairingFilter, Depends(pairing_filter)]
 def list_pairings(
     session: SessionDep,
     _: CoordinatorDep,
+    links: LinksDep,
     where: FilterDep,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PairingsPublic:
     """List pairings with both people's names, filtered by status, person, fit or planned end."""
     data, count = crud.list_page(session=session, where=where, limit=limit, offset=offset)
+    links.pages(count=count, limit=limit, offset=offset)
     return PairingsPublic(data=data, count=count)
 
 
@@ -94,9 +97,13 @@ def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
     status_code=status.HTTP_201_CREATED,
     responses=responses(400, 401, 403, 409, 413),
 )
-def create_pairing(data: PairingCreate, session: SessionDep, _: CoordinatorDep) -> PairingPublic:
+def create_pairing(
+    data: PairingCreate, session: SessionDep, _: CoordinatorDep, links: LinksDep
+) -> PairingPublic:
     """Pair a mentee with a mentor by hand, under the same checks as accepting a proposal."""
-    return _public(session, crud.create(session=session, data=data))
+    pairing = crud.create(session=session, data=data)
+    links.created("read_pairing", pairing_id=pairing.id)
+    return _public(session, pairing)
 
 
 @router.get("/{pairing_id}", response_model=PairingPublic, responses=responses(401, 403, 404))

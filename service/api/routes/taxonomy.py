@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from service.api.deps import CoordinatorDep, SessionDep
+from service.api.links import LinksDep
 from service.crud import taxonomy as crud
 from service.errors import responses
 from service.models import TaxonomyPublic, TermCreate, TermPublic, TermUpdate, Vocabulary
@@ -23,10 +24,22 @@ def read_taxonomy(session: SessionDep) -> TaxonomyPublic:
     responses=responses(400, 401, 403, 409, 413),
 )
 def create_term(
-    vocabulary: Vocabulary, data: TermCreate, session: SessionDep, _: CoordinatorDep
+    vocabulary: Vocabulary,
+    data: TermCreate,
+    session: SessionDep,
+    _: CoordinatorDep,
+    links: LinksDep,
 ) -> TermPublic:
     """Add a term to a vocabulary (sectors and skills need a group)."""
-    return crud.create(session=session, vocabulary=vocabulary, data=data)
+    term = crud.create(session=session, vocabulary=vocabulary, data=data)
+    links.created("read_term", vocabulary=vocabulary.value, code=term.code)
+    return term
+
+
+@router.get("/{vocabulary}/{code}", response_model=TermPublic, responses=responses(404))
+def read_term(vocabulary: Vocabulary, code: str, session: SessionDep) -> TermPublic:
+    """One term of a vocabulary, retired or not."""
+    return crud.get(session=session, vocabulary=vocabulary, code=code)
 
 
 @router.patch(
