@@ -23,6 +23,8 @@ from service.main import create_app
 from tests.factories import mentee_payload, mentor_payload
 
 PACKAGE = "mentormatch_client"
+
+
 # Operations the generator cannot yet produce: the CSV imports take a text/csv body,
 # which it does not support. Remove them from here once the imports take a multipart
 # file upload instead.
@@ -158,4 +160,3 @@ def test_the_generated_client_uploads_a_spreadsheet(
     )
     summary = _operation("mentors-import").sync(client=_as(client, coordinator), body=body)
     assert (summary.created, summary.updated, summary.unchanged) == (1, 0, 0)
-
