@@ -12,6 +12,7 @@ from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.headers import SecurityHeaders
 from service.limits import BodySizeLimit
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )
+    app.add_middleware(SecurityHeaders)
     # Outermost, so that even a refused body is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)
