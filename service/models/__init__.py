@@ -7,6 +7,7 @@ Alembic compares against the migrations.
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.common import MeetingMode
+from service.models.console import ConsoleSession
 from service.models.exclusion import (
     ConflictDeclaration,
     Exclusion,
@@ -88,6 +89,7 @@ __all__ = [
     "ApiToken",
     "CohortFilter",
     "ConflictDeclaration",
+    "ConsoleSession",
     "Exclusion",
     "ExclusionCreate",
     "ExclusionPublic",
