@@ -10,6 +10,7 @@ from service.api.docs import install_docs
 from service.api.openapi import add_component_schemas
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
+from service.console import install as install_console
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.headers import SecurityHeaders
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     install_docs(app)
+    install_console(app)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )

@@ -103,7 +103,7 @@ def read(*, session: Session) -> TaxonomyPublic:
     )
 
 
-def _get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm:
+def get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm:
     term = session.exec(
         select(TaxonomyTerm).where(
             TaxonomyTerm.vocabulary == vocabulary.value, TaxonomyTerm.code == code
@@ -152,7 +152,7 @@ def create(*, session: Session, vocabulary: Vocabulary, data: TermCreate) -> Ter
 
 
 def update(*, session: Session, vocabulary: Vocabulary, code: str, data: TermUpdate) -> TermPublic:
-    term = _get(session=session, vocabulary=vocabulary, code=code)
+    term = get(session=session, vocabulary=vocabulary, code=code)
     term.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
     session.add(term)
     session.flush()
@@ -186,7 +186,7 @@ def count_uses(*, session: Session, vocabulary: Vocabulary, code: str) -> int:
 
 
 def delete(*, session: Session, vocabulary: Vocabulary, code: str) -> None:
-    term = _get(session=session, vocabulary=vocabulary, code=code)
+    term = get(session=session, vocabulary=vocabulary, code=code)
     uses = count_uses(session=session, vocabulary=vocabulary, code=code)
     if uses:
         raise Conflict(

@@ -15,6 +15,7 @@ from service.models.exclusion import (
     ExclusionPublic,
     ExclusionReason,
     ExclusionsPublic,
+    ExclusionWithPeople,
 )
 from service.models.match_run import (
     AcceptRequest,
@@ -94,6 +95,7 @@ __all__ = [
     "ExclusionCreate",
     "ExclusionPublic",
     "ExclusionReason",
+    "ExclusionWithPeople",
     "ExclusionsPublic",
     "Fit",
     "FitFeedback",
