@@ -7,18 +7,20 @@ another site. Nothing is changed before both checks pass.
 """
 
 import hmac
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from fastapi import Depends, Request, Response
 from starlette.datastructures import UploadFile
 
-from service.api.deps import SessionDep, SettingsDep
+from service.api.deps import NUL, SessionDep, SettingsDep
 from service.console import sessions
 from service.console.sessions import SignedIn
 from service.db import READ_METHODS, begin_write
+from service.errors import FieldError, InvalidInput
 from service.models import utcnow
 
 COOKIE_NAME = "mentormatch_console"
@@ -51,7 +53,9 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
         return None
-    if parts.path != HOME and not parts.path.startswith(HOME + "/"):
+    # Browsers resolve dot segments (also escaped ones): /console/../docs is /docs.
+    path = posixpath.normpath(unquote(parts.path))
+    if path != HOME and not path.startswith(HOME + "/"):
         return None
     return target
 
@@ -130,9 +134,19 @@ class PostedForm:
 
 
 async def text_fields(request: Request) -> dict[str, str]:
-    """The form's text fields (the last value of a repeated name); files are not read."""
+    """The form's text fields (the last value of a repeated name); files are not read.
+
+    Text holding a NUL character is refused as the API refuses it: no database stores one.
+    """
     form = await request.form()
-    return {name: value for name, value in form.multi_items() if not isinstance(value, UploadFile)}
+    values = {
+        name: value for name, value in form.multi_items() if not isinstance(value, UploadFile)
+    }
+    refused = [name for name, value in values.items() if NUL in name or NUL in value]
+    if refused:
+        message = "must not contain NUL characters"
+        raise InvalidInput.for_fields([FieldError(field=name, message=message) for name in refused])
+    return values
 
 
 async def posted_form(request: Request, signed_in: SignedInDep) -> PostedForm:

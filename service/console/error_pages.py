@@ -56,7 +56,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
 
 def _message(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, DomainError):
-        return exc.status_code, exc.detail[:1:].upper() + exc.detail[1:] + "."
+        return exc.status_code, exc.detail[:1].upper() + exc.detail[1:] + "."
     if isinstance(exc, RequestValidationError):
         # A path parameter that cannot exist names a page that does not exist.
         in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())

@@ -40,8 +40,9 @@ NAVIGATION = (
     ("taxonomy", "Taxonomy", "/console/taxonomy"),
 )
 
-environment.globals.update(static=lambda path: STATIC_PREFIX + path, navigation=NAVIGATION)
-environment.globals["csrf_field"] = CSRF_FIELD
+environment.globals.update(
+    static=lambda path: STATIC_PREFIX + path, navigation=NAVIGATION, csrf_field=CSRF_FIELD
+)
 environment.filters["percent"] = lambda share: f"{share:.0%}"
 
 

@@ -108,6 +108,8 @@ def test_the_session_cookie_is_secure_over_https(
         ("/consoleevil", "/console"),
         ("javascript:alert(1)", "/console"),
         ("/console/\r\nSet-Cookie: x=1", "/console"),
+        ("/console/../docs", "/console"),
+        ("/console/%2e%2e/docs", "/console"),
     ],
 )
 def test_sign_in_returns_only_to_a_console_page(

@@ -174,3 +174,15 @@ def test_htmx_gets_the_vocabulary_back_with_what_happened(console: ConsoleClient
     assert status.group(1).startswith("Retired the skill TUPE")
     # The button keeps its id, so that htmx gives it back the focus.
     assert 'id="toggle-skill-tupe"' in response.text
+
+
+def test_text_holding_a_nul_character_is_refused_as_the_api_refuses_it(
+    console: ConsoleClient, client: TestClient
+) -> None:
+    before = client.get("/taxonomy").json()
+    response = console.post(
+        "/console/taxonomy/region/new", {"code": "nul_region", "label": "Bad\x00label"}
+    )
+    assert response.status_code == 422
+    assert "must not contain NUL characters" in response.text
+    assert client.get("/taxonomy").json() == before
