@@ -29,6 +29,7 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
+        """Swagger UI: try the API in the browser."""
         return get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} – API documentation",
@@ -42,10 +43,12 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
+        """Where an OAuth2 sign-in in Swagger UI returns to."""
         return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
+        """Redoc: the API reference as one page."""
         return get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} – API reference",

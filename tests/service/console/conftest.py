@@ -1,4 +1,4 @@
-"""A coordinator signed in to the console through the test client, and form helpers.
+"""A coordinator signed in to the console through the test client, and what reads its pages.
 
 ``console`` is a ``ConsoleClient``: the app's test client with the session cookie
 of a freshly signed-in coordinator, and the CSRF token its forms carry. Redirects
