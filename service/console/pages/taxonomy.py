@@ -143,8 +143,9 @@ def add_term(
             status_code=exc.status_code,
         )
     singular = NAMES[vocabulary][1]
+    # Back to the top of the list, where the success banner is (not to the section).
     return redirect(
-        f"{HOME}#{vocabulary.value}",
+        HOME,
         request=request,
         signed_in=form.signed_in,
         flash=f"Added the {singular} {term.label} ({term.code})",
@@ -210,7 +211,7 @@ def relabel_term(
             status_code=exc.status_code,
         )
     return redirect(
-        f"{HOME}#{vocabulary.value}",
+        HOME,
         request=request,
         signed_in=form.signed_in,
         flash=f"The {NAMES[vocabulary][1]} {term.code} is now labelled {term.label}",
@@ -243,9 +244,7 @@ def _set_retired(
             vocab=_section(crud.load_index(session=session), vocabulary),
             status=done,
         )
-    return redirect(
-        f"{HOME}#{vocabulary.value}", request=request, signed_in=form.signed_in, flash=done
-    )
+    return redirect(HOME, request=request, signed_in=form.signed_in, flash=done)
 
 
 @router.post("/{vocabulary}/{code}/retire", response_class=HTMLResponse)
