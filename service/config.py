@@ -44,6 +44,18 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest mentees x mentors a match run may consider (memory and time).",
     )
+    console_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="A console session unused this long ends; the coordinator signs in again.",
+    )
+    console_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="A console session ends this long after sign-in, however busy.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)

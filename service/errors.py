@@ -112,7 +112,8 @@ def _render(
     return JSONResponse(status_code=status_code, content=body.model_dump(), headers=headers)
 
 
-def _validation_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
+def validation_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors as field errors, in the words every response uses."""
     errors = []
     for error in raw_errors:
         message = str(error.get("msg", "invalid value"))
@@ -131,7 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        error = InvalidInput.for_fields(_validation_errors(exc.errors()))
+        error = InvalidInput.for_fields(validation_errors(exc.errors()))
         return _render(422, ErrorBody(detail=error.detail, code=error.code, errors=error.errors))
 
     @app.exception_handler(StarletteHTTPException)

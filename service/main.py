@@ -7,13 +7,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import __version__
+from service.api.docs import install_docs
 from service.api.examples import add_request_examples
 from service.api.openapi import TAGS, add_component_schemas, operation_id
 from service.api.ratelimit import install_rate_limits
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
+from service.console import install as install_console
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.headers import SecurityHeaders
 from service.limits import BodySizeLimit
 from service.metrics import install_metrics
 from service.migrate import head_revision
@@ -67,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
+        # Served by install_docs, from the app's own copies of their assets.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = None
@@ -75,10 +81,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_rate_limits(app, settings)
     app.include_router(api_router)
+    install_docs(app)
+    install_console(app)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )
     install_metrics(app, settings)
+    app.add_middleware(SecurityHeaders)
     # Outermost, so that even a refused body is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)

@@ -2,7 +2,10 @@
 
 from collections.abc import Mapping
 
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from service.crud import audit, profiles
@@ -13,8 +16,10 @@ from service.models import (
     ExclusionCreate,
     ExclusionPublic,
     ExclusionReason,
+    ExclusionWithPeople,
     Mentee,
     Mentor,
+    PersonRef,
     Role,
 )
 from service.security import Principal
@@ -150,6 +155,59 @@ def list_page(
         session=session, table=Exclusion, conditions=conditions, limit=limit, offset=offset
     )
     return [ExclusionPublic.model_validate(row) for row in rows], count
+
+
+def _person(id_: int | None, name: str | None, organisation: str | None) -> PersonRef | None:
+    if id_ is None or name is None or organisation is None:
+        return None
+    return PersonRef(id=id_, name=name, organisation=organisation)
+
+
+def page_with_people(
+    *, session: Session, limit: int, offset: int
+) -> tuple[list[ExclusionWithPeople], int]:
+    """One page of exclusions, newest first, with both people's names, in two queries."""
+    mentee, mentor = aliased(Mentee), aliased(Mentor)
+    count = session.exec(select(func.count()).select_from(Exclusion)).one()
+    # Five columns: more than sqlmodel's select() is typed for.
+    rows = session.execute(
+        sql_select(
+            Exclusion,
+            col(mentee.name),
+            col(mentee.organisation),
+            col(mentor.name),
+            col(mentor.organisation),
+        )
+        .outerjoin(mentee, col(mentee.id) == col(Exclusion.mentee_id))
+        .outerjoin(mentor, col(mentor.id) == col(Exclusion.mentor_id))
+        .order_by(col(Exclusion.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    data = [
+        ExclusionWithPeople.model_validate(
+            exclusion,
+            update={
+                "mentee": _person(exclusion.mentee_id, mentee_name, mentee_organisation),
+                "mentor": _person(exclusion.mentor_id, mentor_name, mentor_organisation),
+            },
+        )
+        for exclusion, mentee_name, mentee_organisation, mentor_name, mentor_organisation in rows
+    ]
+    return data, count
+
+
+def with_people(*, session: Session, exclusion: Exclusion) -> ExclusionWithPeople:
+    """One exclusion with both people's names."""
+    mentee = session.get(Mentee, exclusion.mentee_id) if exclusion.mentee_id else None
+    mentor = session.get(Mentor, exclusion.mentor_id) if exclusion.mentor_id else None
+    return ExclusionWithPeople.model_validate(
+        exclusion,
+        update={
+            "mentee": _person(mentee.id, mentee.name, mentee.organisation) if mentee else None,
+            "mentor": _person(mentor.id, mentor.name, mentor.organisation) if mentor else None,
+        },
+    )
 
 
 def excluded_pairs(*, session: Session) -> set[tuple[int, int]]:

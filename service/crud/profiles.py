@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from service.crud.taxonomy import TaxonomyIndex
 from service.errors import Conflict, FieldError, InvalidInput
-from service.models import PersonRef, Vocabulary, utcnow
+from service.models import Mentee, Mentor, PersonRef, Vocabulary, utcnow
 
 MAX_PAGE_SIZE = 200
 
@@ -283,3 +283,18 @@ def replace_many(
     terms = [term for owner_id, values, _ in people for term in _term_rows(shape, owner_id, values)]
     if terms:
         session.execute(insert(shape.term_table.__table__), terms)
+
+
+def choices(
+    *, session: Session, table: type[Mentor] | type[Mentee], limit: int
+) -> tuple[list[PersonRef], int]:
+    """People to choose from, by name (erased ones left out): up to ``limit``, and the total."""
+    present = col(table.erased_at).is_(None)
+    count = session.exec(select(func.count()).select_from(table).where(present)).one()
+    rows = session.exec(
+        select(table.id, table.name, table.organisation)
+        .where(present)
+        .order_by(col(table.name), col(table.id))
+        .limit(limit)
+    ).all()
+    return [PersonRef(id=id_, name=name, organisation=org) for id_, name, org in rows if id_], count

@@ -104,7 +104,7 @@ def read(*, session: Session) -> TaxonomyPublic:
     )
 
 
-def _get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm:
+def get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm:
     term = session.exec(
         select(TaxonomyTerm).where(
             TaxonomyTerm.vocabulary == vocabulary.value, TaxonomyTerm.code == code
@@ -115,8 +115,9 @@ def _get(*, session: Session, vocabulary: Vocabulary, code: str) -> TaxonomyTerm
     return term
 
 
-def get(*, session: Session, vocabulary: Vocabulary, code: str) -> TermPublic:
-    return _public(_get(session=session, vocabulary=vocabulary, code=code))
+def read_term(*, session: Session, vocabulary: Vocabulary, code: str) -> TermPublic:
+    """One term as the API shows it."""
+    return _public(get(session=session, vocabulary=vocabulary, code=code))
 
 
 def create(*, session: Session, vocabulary: Vocabulary, data: TermCreate) -> TermPublic:
@@ -168,7 +169,7 @@ def _record(session: Session, action: str, term: TaxonomyTerm, **details: object
 
 
 def update(*, session: Session, vocabulary: Vocabulary, code: str, data: TermUpdate) -> TermPublic:
-    term = _get(session=session, vocabulary=vocabulary, code=code)
+    term = get(session=session, vocabulary=vocabulary, code=code)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     term.sqlmodel_update(changes)
     session.add(term)
@@ -204,7 +205,7 @@ def count_uses(*, session: Session, vocabulary: Vocabulary, code: str) -> int:
 
 
 def delete(*, session: Session, vocabulary: Vocabulary, code: str) -> None:
-    term = _get(session=session, vocabulary=vocabulary, code=code)
+    term = get(session=session, vocabulary=vocabulary, code=code)
     uses = count_uses(session=session, vocabulary=vocabulary, code=code)
     if uses:
         raise Conflict(

@@ -8,6 +8,7 @@ from service.models.audit import AuditEvent, AuditEventPublic, AuditEventsPublic
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.common import MeetingMode
+from service.models.console import ConsoleSession
 from service.models.exclusion import (
     ConflictDeclaration,
     Exclusion,
@@ -15,6 +16,7 @@ from service.models.exclusion import (
     ExclusionPublic,
     ExclusionReason,
     ExclusionsPublic,
+    ExclusionWithPeople,
 )
 from service.models.match_run import (
     AcceptMode,
@@ -112,11 +114,13 @@ __all__ = [
     "CheckinAnswer",
     "CohortFilter",
     "ConflictDeclaration",
+    "ConsoleSession",
     "DecisionsSummary",
     "Exclusion",
     "ExclusionCreate",
     "ExclusionPublic",
     "ExclusionReason",
+    "ExclusionWithPeople",
     "ExclusionsPublic",
     "Fit",
     "FitFeedback",

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from service.models.auth import Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.common import normalise_email
+from service.models.match_run import PersonRef
 
 
 class ExclusionReason(StrEnum):
@@ -84,6 +85,13 @@ class ExclusionPublic(SQLModel):
     declared_by: Role
     note: str
     created_at: datetime
+
+
+class ExclusionWithPeople(ExclusionPublic):
+    """An exclusion with the name and organisation of each side; None while unregistered."""
+
+    mentee: PersonRef | None
+    mentor: PersonRef | None
 
 
 class ExclusionsPublic(SQLModel):

@@ -39,7 +39,7 @@ def create_term(
 @router.get("/{vocabulary}/{code}", response_model=TermPublic, responses=responses(404))
 def read_term(vocabulary: Vocabulary, code: str, session: SessionDep) -> TermPublic:
     """One term of a vocabulary, retired or not."""
-    return crud.get(session=session, vocabulary=vocabulary, code=code)
+    return crud.read_term(session=session, vocabulary=vocabulary, code=code)
 
 
 @router.patch(
