@@ -90,6 +90,8 @@ def _serve(args: argparse.Namespace) -> int:
             log_level=settings.log_level,
             # The app logs each request itself, without query strings (they may hold names).
             access_log=False,
+            # Our own logging set-up (configure_logging), in the supervisor process too.
+            log_config=None,
             # The app decides which X-Forwarded-For to believe (MENTORMATCH_TRUSTED_PROXIES).
             proxy_headers=False,
             timeout_graceful_shutdown=30,

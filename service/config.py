@@ -56,6 +56,24 @@ class Settings(BaseSettings):
         le=24 * 30,
         description="A console session ends this long after sign-in, however busy.",
     )
+    max_concurrent_requests: int = Field(
+        default=16,
+        ge=1,
+        le=32,
+        description="Requests one worker serves at once; its database pool holds as many "
+        "connections. The thread pool (40) must not be the narrower of the two.",
+    )
+    max_waiting_requests: int = Field(
+        default=500,
+        ge=0,
+        description="Requests that may wait for a place at once; one more gets a 503 at once.",
+    )
+    request_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="How long a request waits for a place before it gets a 503.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -23,9 +23,26 @@ SQLITE_WRITE_INTENT = "mentormatch_sqlite_write_intent"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# Connections beyond the pool's size, for whatever shares the engine without being a
+# request (a test's own session): requests never need them, see service.limits.
+POOL_HEADROOM = 4
+POOL_TIMEOUT_SECONDS = 10
+
+
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; ``pool_size``: the connections requests may hold at once.
+
+    Statements' parameters never appear in its errors' messages, which may be logged.
+    """
     url = normalise_database_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    kwargs.setdefault("hide_parameters", True)
+    parsed = make_url(url)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if pool_size is not None and not in_memory:
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", POOL_HEADROOM)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    if parsed.get_backend_name() == "sqlite":
         # Requests run in a thread pool; each thread checks out its own connection,
         # but the pool may hand a connection to a different thread than made it.
         kwargs.setdefault("connect_args", {"check_same_thread": False})

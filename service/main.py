@@ -9,15 +9,15 @@ from fastapi import FastAPI
 from service import __version__
 from service.api.docs import install_docs
 from service.api.examples import add_request_examples
-from service.api.openapi import TAGS, add_component_schemas, operation_id
+from service.api.openapi import TAGS, add_component_schemas, allow_anonymous, operation_id
 from service.api.ratelimit import install_rate_limits
 from service.api.routes import api_router, component_models
 from service.config import Settings, get_settings
 from service.console import install as install_console
 from service.db import make_engine
-from service.errors import install_error_handlers
+from service.errors import Problem, install_error_handlers
 from service.headers import SecurityHeaders
-from service.limits import BodySizeLimit
+from service.limits import BodySizeLimit, ConcurrencyLimit
 from service.metrics import install_metrics
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
@@ -31,13 +31,16 @@ through `/me` with the personal token they got when registering.
 
 
 class MentormatchAPI(FastAPI):
-    """FastAPI, whose OpenAPI document also holds the schemas routes name by hand."""
+    """FastAPI, whose OpenAPI document also says what the routes alone cannot."""
 
     def openapi(self) -> dict[str, Any]:
-        document = super().openapi()
-        add_component_schemas(document, component_models)
-        add_request_examples(document)
-        return document
+        if self.openapi_schema is None:
+            document = super().openapi()  # kept by FastAPI, and completed once here
+            add_component_schemas(document, (*component_models, Problem))
+            allow_anonymous(document, self.routes)
+            add_request_examples(document)
+        assert self.openapi_schema is not None
+        return self.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "engine", None) is None:
-            app.state.engine = make_engine(settings.database_url)
+            app.state.engine = make_engine(
+                settings.database_url, pool_size=settings.max_concurrent_requests
+            )
             owns_engine = True
         else:
             owns_engine = False
@@ -86,9 +91,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )
+    app.add_middleware(
+        ConcurrencyLimit,
+        max_concurrent=settings.max_concurrent_requests,
+        max_waiting=settings.max_waiting_requests,
+        wait_seconds=settings.request_wait_seconds,
+    )
+    # Outside the line: a request's measured time includes its wait for a place.
     install_metrics(app, settings)
+    # Every answer gets the headers, a 503 from the line too.
     app.add_middleware(SecurityHeaders)
-    # Outermost, so that even a refused body is logged with its request id.
+    # Outermost, so that even a refused request is logged with its request id.
     app.add_middleware(RequestLog)
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     return app

@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from service.migrate import head_revision
 from tests import postgres
 from tests.factories import mentor_payload
 from tests.postgres import reachable_server
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # RUN steps that only make sense inside the image; every other RUN must be a pip step.
@@ -414,12 +414,6 @@ def scratch_database(server_url: str) -> Iterator[str]:
         yield url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _request(url: str, payload: dict[str, Any] | None = None) -> tuple[int, Any]:
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
@@ -452,7 +446,7 @@ def test_image_migrates_serves_and_stops_gracefully(
     image: Image, scratch_database: str, tmp_path: Path, workers: str | None
 ) -> None:
     assert (image.workdir / "service" / "migrations" / "alembic.ini").is_file()
-    port = str(_free_port())
+    port = str(free_port())
     # As `docker run -e MENTORMATCH_DATABASE_URL=...`; bound to loopback for the test only.
     overrides = {
         "MENTORMATCH_DATABASE_URL": scratch_database,

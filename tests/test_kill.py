@@ -10,7 +10,6 @@ not at all; and a restarted server runs the matching again as if nothing happene
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -31,13 +30,8 @@ from service.models import Role
 from service.security import issue_token
 from tests.factories import bearer
 from tests.postgres import reachable_server, scratch_database
-from tests.test_stress import (
-    free_port,
-    mentormatch_program,
-    server_environment,
-    stop,
-    wait_until_ready,
-)
+from tests.servers import Process, base_url, server_environment, start, stop
+from tests.test_stress import QUIET_AND_UNLIMITED
 
 MENTEES = 6000
 MENTORS = 2500
@@ -61,26 +55,9 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield Database(url.render_as_string(hide_password=False), "postgresql", str(url.database))
 
 
-def start_server(database: Database, tmp_path: Path, label: str) -> tuple[Any, str]:
-    env = server_environment(database.url, free_port(), workers=1)
-    base = f"http://127.0.0.1:{env['MENTORMATCH_PORT']}"
-    log = tmp_path / f"{label}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [mentormatch_program(), "serve"],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_ready(base, process, log)
-    except BaseException:
-        stop(process)
-        raise
-    return process, base
+def start_server(database: Database, tmp_path: Path, label: str) -> tuple[Process, str]:
+    env = server_environment(database.url, settings=QUIET_AND_UNLIMITED)
+    return start(env, tmp_path, tmp_path / f"{label}.log"), base_url(env)
 
 
 def kill(process: Any) -> None:

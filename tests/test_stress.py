@@ -10,13 +10,8 @@ checked. A failing assertion shows the load's summary (clients, requests,
 statuses); nothing is printed on success.
 """
 
-import os
 import random
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -34,13 +29,13 @@ from sqlalchemy.engine import Engine
 from service.db import make_engine
 from tests.factories import bearer, mentee_payload, mentor_payload
 from tests.postgres import reachable_server, scratch_database
+from tests.servers import mentormatch_program, server_environment, serving
 
 CLIENTS = 16
 WORKERS = 2
 MENTEES = 96  # registered in the first wave
 MENTORS = 24
 HOT_CAPACITIES = (1, 1, 2, 2, 1, 2)  # the first mentors, onto whom pairings pile up
-START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 
 # What each kind of request may answer under contention; anything else is a failure.
@@ -146,55 +141,8 @@ def database(server_url: str) -> Iterator[str]:
         yield url.render_as_string(hide_password=False)
 
 
-def mentormatch_program() -> str:
-    program = Path(sys.executable).parent / "mentormatch"
-    found = str(program) if program.is_file() else shutil.which("mentormatch")
-    assert found, "the mentormatch command is not installed (pip install -e .)"
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def server_environment(database_url: str, port: int, workers: int) -> dict[str, str]:
-    inherited = {key: value for key, value in os.environ.items() if not key.startswith("MENTOR")}
-    return inherited | {
-        "MENTORMATCH_DATABASE_URL": database_url,
-        "MENTORMATCH_HOST": "127.0.0.1",
-        "MENTORMATCH_PORT": str(port),
-        "MENTORMATCH_WORKERS": str(workers),
-        "MENTORMATCH_LOG_LEVEL": "warning",
-        # Every simulated client registers from the same loopback address.
-        "MENTORMATCH_RATE_LIMIT_PER_MINUTE": "0",
-    }
-
-
-def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        assert process.poll() is None, f"the server exited:\n{log.read_text()}"
-        try:
-            if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, (
-            f"not ready in {START_TIMEOUT:.0f} s:\n{log.read_text()}"
-        )
-        time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+# Every simulated client registers from the same loopback address.
+QUIET_AND_UNLIMITED = {"MENTORMATCH_LOG_LEVEL": "warning", "MENTORMATCH_RATE_LIMIT_PER_MINUTE": "0"}
 
 
 @dataclass(frozen=True)
@@ -206,24 +154,10 @@ class Server:
 
 @pytest.fixture
 def server(database: str, tmp_path: Path) -> Iterator[Server]:
-    env = server_environment(database, free_port(), WORKERS)
-    base = f"http://127.0.0.1:{env['MENTORMATCH_PORT']}"
+    env = server_environment(database, workers=WORKERS, settings=QUIET_AND_UNLIMITED)
     log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [mentormatch_program(), "serve"],
-            cwd=tmp_path,  # no stray .env or mentormatch.db from the project folder
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_ready(base, process, log)
+    with serving(env, tmp_path, log) as base:
         yield Server(base, env, log)
-    finally:
-        stop(process)
 
 
 def coordinator_token(server: Server, tmp_path: Path) -> str:

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from service.migrate import head_revision
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "service", "matching")
@@ -56,12 +56,6 @@ def _build_wheel(tmp: Path) -> Path:
     )
     (wheel,) = dist.glob("mentormatch-*.whl")
     return wheel
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _ready(url: str, process: subprocess.Popen[bytes], log: Path) -> dict[str, object]:
@@ -114,7 +108,7 @@ def test_the_installed_wheel_migrates_and_serves_from_an_empty_folder(tmp_path: 
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == f"mentormatch {version}"
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(

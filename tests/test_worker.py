@@ -27,8 +27,8 @@ from service.migrate import upgrade_url
 from service.models import MenteeCreate, MentorCreate, MessageStatus, OutboxMessage
 from tests.factories import mentee_payload, mentor_payload
 from tests.postgres import reachable_server, scratch_database
-from tests.service.notifications.conftest import Mailbox, free_port
-from tests.test_stress import mentormatch_program
+from tests.servers import free_port, mentormatch_program
+from tests.service.notifications.conftest import Mailbox
 
 DEADLINE = 60.0
 

@@ -1,12 +1,19 @@
-"""The OpenAPI document: FastAPI's, with readable operation ids, tag descriptions, and
-the schemas that routes reference by hand."""
+"""The OpenAPI document: FastAPI's, plus what FastAPI cannot say from the routes alone.
 
-from collections.abc import Iterable
+That is: readable operation ids, tag descriptions, the schemas routes reference by
+hand, and that registration takes a token or none.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from starlette.routing import BaseRoute
+
+from service.api.deps import require_registrar
 
 COMPONENT_REF = "#/components/schemas/{model}"
 
@@ -109,3 +116,23 @@ TAGS: list[dict[str, str]] = [
         "sent again. Never their content.",
     },
 ]
+
+
+def allow_anonymous(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    """Say that operations open to anyone (registration) take a bearer token or none.
+
+    FastAPI declares every operation with the bearer scheme as needing it; an empty
+    requirement beside it tells generated clients that a token is optional there.
+    """
+    for route in iter_route_contexts(routes):
+        original = route.original_route
+        if isinstance(original, APIRoute) and _depends_on(original.dependant, require_registrar):
+            for method in route.methods or ():
+                operation = document["paths"][route.path_format][method.lower()]
+                requirements = operation.setdefault("security", [])
+                if {} not in requirements:
+                    requirements.append({})
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)

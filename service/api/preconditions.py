@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from service.crud.pairings import lock_people
-from service.errors import DomainError, ErrorBody
+from service.errors import DomainError, problem_response
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -34,10 +34,7 @@ IfMatch = Annotated[
 ]
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    412: {
-        "model": ErrorBody,
-        "description": "If-Match named a version that is no longer current: read it again.",
-    }
+    412: problem_response("If-Match named a version that is no longer current: read it again.")
 }
 
 

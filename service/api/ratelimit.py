@@ -14,7 +14,6 @@ client's own address is read from ``X-Forwarded-For`` (the right-most address th
 not a trusted proxy), which is believed from those proxies only.
 """
 
-import inspect
 import math
 import threading
 import time
@@ -24,11 +23,10 @@ from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_netw
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
 
 from service.api.deps import OptionalPrincipalDep, SettingsDep
 from service.config import Settings
-from service.errors import DomainError, ErrorBody
+from service.errors import DomainError, problem_response
 
 Network = IPv4Network | IPv6Network
 # Enough for a busy launch day; beyond it the least recently seen client is forgotten.
@@ -43,18 +41,21 @@ class RateLimited(DomainError):
         super().__init__(detail)
         self.retry_after = retry_after
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    429: {
-        "model": ErrorBody,
-        "description": "Too many requests from this address; Retry-After says when to retry.",
-        "headers": {
+    429: problem_response(
+        "Too many requests from this address; Retry-After says when to retry.",
+        {
             "Retry-After": {
                 "description": "Seconds to wait before the next request will pass.",
                 "schema": {"type": "integer"},
             }
         },
-    }
+    )
 }
 
 
@@ -153,20 +154,8 @@ RateLimit = Depends(limit_anonymous)
 
 
 def install_rate_limits(app: FastAPI, settings: Settings) -> None:
-    """Give ``app`` its buckets, and a 429 rendered by its domain-error handler."""
+    """Give ``app`` its buckets (the 429 is a domain error with its Retry-After)."""
     per_minute = settings.rate_limit_per_minute
     app.state.rate_limiter = (
         RateLimiter(per_minute=per_minute, burst=settings.rate_limit_burst) if per_minute else None
     )
-    render = app.exception_handlers[DomainError]
-
-    async def rate_limited(request: Request, exc: Exception) -> Response:
-        response = render(request, exc)
-        if inspect.isawaitable(response):
-            response = await response
-        assert isinstance(response, Response)
-        assert isinstance(exc, RateLimited)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    app.add_exception_handler(RateLimited, rate_limited)

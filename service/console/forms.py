@@ -20,10 +20,31 @@ from service.errors import DomainError, FieldError, InvalidInput, validation_err
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _typed(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Form text as the numbers the model's (strict) number fields take.
+
+    A form posts only text; the API's models refuse text where JSON has numbers.
+    """
+    typed = dict(values)
+    for name, field in model.model_fields.items():
+        value = typed.get(name)
+        if not isinstance(value, str) or not _NUMBER.match(value.strip()):
+            continue
+        kinds = {field.annotation, *getattr(field.annotation, "__args__", ())}
+        if int in kinds and "." not in value:
+            typed[name] = int(value)
+        elif float in kinds:
+            typed[name] = float(value)
+    return typed
+
+
 def parse(model: type[ModelT], values: Mapping[str, Any]) -> ModelT:
     """Validate posted values with an API model; a failure is the API's ``InvalidInput``."""
     try:
-        return model.model_validate(dict(values))
+        return model.model_validate(_typed(model, values))
     except ValidationError as exc:
         raise InvalidInput.for_fields(validation_errors(exc.errors())) from exc
 

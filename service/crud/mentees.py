@@ -6,9 +6,9 @@ from sqlalchemy import exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.crud import audit, exclusions, profiles
+from service.crud import audit, exclusions, pairings, profiles
 from service.crud.taxonomy import TaxonomyIndex, load_index
-from service.errors import FieldError, NotFound
+from service.errors import Conflict, FieldError, NotFound
 from service.models import (
     Mentee,
     MenteeCreate,
@@ -153,12 +153,46 @@ def _record_update(session: Session, mentee: Mentee, before: dict[str, Any]) -> 
         )
 
 
+def _refuse_status_against_pairings(
+    *, session: Session, mentee: Mentee, status: MenteeStatus
+) -> None:
+    """A mentee's status must not contradict their pairings (409 naming the pairing).
+
+    ``paired`` comes from a pairing: it may be set only while one is active; ``waiting``
+    and ``withdrawn`` only while none is (end it first: ending early makes the mentee
+    waiting again). The mentee's row is locked first and read again, as every pairing
+    writer locks it (``pairings.lock_people``): an accept cannot slip in between.
+    """
+    assert mentee.id is not None
+    pairings.lock_people(session=session, mentor_ids=[], mentee_ids=[mentee.id])
+    session.refresh(mentee)
+    held = pairings.active(session=session, mentee_id=mentee.id)
+    if status == mentee.status:
+        return
+    if status == MenteeStatus.paired and not held:
+        message = "the mentee has no active pairing; pair them, or accept a proposal, instead"
+    elif status != MenteeStatus.paired and held:
+        pairing = held[0]
+        message = (
+            f"the mentee has active pairing {pairing.id} with mentor {pairing.mentor_id}; "
+            f"end it first (POST /pairings/{pairing.id}/end)"
+        )
+    else:
+        return
+    raise Conflict(
+        f"mentee {mentee.id} cannot be {status.value}: {message}",
+        errors=[FieldError(field="status", message=message)],
+    )
+
+
 def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mentee:
     """Apply a partial update; ``data`` is a coordinator's or the mentee's own schema."""
     before = {**to_public(mentee).model_dump(), "status": mentee.status}
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
+    if "status" in values:
+        _refuse_status_against_pairings(session=session, mentee=mentee, status=values["status"])
     if data.needs is not None:
         # exclude_unset would also drop a need's defaulted priority.
         values["needs"] = [need.model_dump() for need in data.needs]

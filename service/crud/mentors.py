@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from service.crud import audit, exclusions, pairings, profiles
 from service.crud.taxonomy import TaxonomyIndex, load_index
-from service.errors import FieldError, NotFound
+from service.errors import Conflict, FieldError, NotFound
 from service.models import (
     Mentor,
     MentorCreate,
@@ -141,12 +141,35 @@ def _record_update(session: Session, mentor: Mentor, before: dict[str, Any]) -> 
         )
 
 
+def _refuse_capacity_below_active(*, session: Session, mentor: Mentor, capacity: int) -> None:
+    """A capacity must hold the mentor's active pairings (409 naming them otherwise).
+
+    The mentor's row is locked first, as every pairing writer locks it
+    (``pairings.lock_people``): an accept cannot slip in between this check and the write.
+    """
+    assert mentor.id is not None
+    pairings.lock_people(session=session, mentor_ids=[mentor.id], mentee_ids=[])
+    held = pairings.active(session=session, mentor_id=mentor.id)
+    if capacity < len(held):
+        ids = ", ".join(str(pairing.id) for pairing in held)
+        message = (
+            f"must not be below the mentor's {len(held)} active pairings ({ids}); "
+            "end some of them first"
+        )
+        raise Conflict(
+            f"capacity {capacity} is below mentor {mentor.id}'s {len(held)} active pairings",
+            errors=[FieldError(field="capacity", message=message)],
+        )
+
+
 def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mentor:
     """Apply a partial update; ``data`` is a coordinator's or the mentor's own schema."""
     before = {**to_public(mentor).model_dump(), "status": mentor.status}
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
+    if "capacity" in values:
+        _refuse_capacity_below_active(session=session, mentor=mentor, capacity=values["capacity"])
     index = load_index(session=session)
     profiles.raise_if_any(problems(index=index, values=values, current=_current(mentor)))
     if "email" in values:

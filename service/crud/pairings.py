@@ -60,18 +60,33 @@ def lock_people(*, session: Session, mentor_ids: Sequence[int], mentee_ids: Sequ
         return  # the whole database is already held by BEGIN IMMEDIATE
     # FOR NO KEY UPDATE: other transactions may still insert rows that refer to these
     # people (their foreign-key checks take KEY SHARE locks), so they need not queue here.
-    session.exec(
-        select(Mentor.id)
-        .where(col(Mentor.id).in_(sorted(set(mentor_ids))))
-        .order_by(col(Mentor.id))
-        .with_for_update(key_share=True)
-    ).all()
-    session.exec(
-        select(Mentee.id)
-        .where(col(Mentee.id).in_(sorted(set(mentee_ids))))
-        .order_by(col(Mentee.id))
-        .with_for_update(key_share=True)
-    ).all()
+    if mentor_ids:
+        session.exec(
+            select(Mentor.id)
+            .where(col(Mentor.id).in_(sorted(set(mentor_ids))))
+            .order_by(col(Mentor.id))
+            .with_for_update(key_share=True)
+        ).all()
+    if mentee_ids:
+        session.exec(
+            select(Mentee.id)
+            .where(col(Mentee.id).in_(sorted(set(mentee_ids))))
+            .order_by(col(Mentee.id))
+            .with_for_update(key_share=True)
+        ).all()
+
+
+def active(
+    *, session: Session, mentor_id: int | None = None, mentee_id: int | None = None
+) -> list[Pairing]:
+    """The active pairings of one mentor or one mentee, oldest first."""
+    own = (
+        col(Pairing.mentor_id) == mentor_id
+        if mentor_id is not None
+        else col(Pairing.mentee_id) == mentee_id
+    )
+    query = select(Pairing).where(own, col(Pairing.status) == PairingStatus.active)
+    return list(session.exec(query.order_by(col(Pairing.id))))
 
 
 def active_counts(*, session: Session, mentor_ids: Sequence[int]) -> dict[int, int]:
@@ -81,6 +96,14 @@ def active_counts(*, session: Session, mentor_ids: Sequence[int]) -> dict[int, i
         .group_by(col(Pairing.mentor_id))
     ).all()
     return {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
+
+
+def paired_mentees(*, session: Session, mentee_ids: Sequence[int]) -> set[int]:
+    """Which of these mentees have an active pairing."""
+    query = select(Pairing.mentee_id).where(
+        col(Pairing.mentee_id).in_(mentee_ids), Pairing.status == PairingStatus.active
+    )
+    return {mentee_id for mentee_id in session.exec(query) if mentee_id is not None}
 
 
 def problems(*, session: Session, candidates: Sequence[Candidate]) -> list[str | None]:
@@ -94,13 +117,7 @@ def problems(*, session: Session, candidates: Sequence[Candidate]) -> list[str |
     lock_people(session=session, mentor_ids=mentor_ids, mentee_ids=mentee_ids)
     mentors = {m.id: m for m in session.exec(select(Mentor).where(col(Mentor.id).in_(mentor_ids)))}
     mentees = {m.id: m for m in session.exec(select(Mentee).where(col(Mentee.id).in_(mentee_ids)))}
-    paired = set(
-        session.exec(
-            select(Pairing.mentee_id).where(
-                col(Pairing.mentee_id).in_(mentee_ids), Pairing.status == PairingStatus.active
-            )
-        ).all()
-    )
+    paired = paired_mentees(session=session, mentee_ids=mentee_ids)
     taken = Counter(active_counts(session=session, mentor_ids=mentor_ids))
     excluded = excluded_pairs(session=session)
     found: list[str | None] = []

@@ -18,13 +18,18 @@ from service.models import (
     ApiToken,
     Exclusion,
     Mentee,
+    MenteePublic,
     MenteeStatus,
     Mentor,
+    MentorPublic,
     MentorStatus,
+    OwnConflict,
+    OwnProposal,
     Pairing,
     PairingEnd,
     PairingFields,
     PairingStatus,
+    PersonalDataExport,
     Proposal,
     Role,
     utcnow,
@@ -112,11 +117,12 @@ def _forget(
     session.execute(delete(AccessLink).where(links))
 
 
-def export(*, session: Session, principal: Principal) -> dict[str, Any]:
-    """Everything the service holds about a participant, as one JSON document."""
+def export(*, session: Session, principal: Principal) -> PersonalDataExport:
+    """Everything the service holds about a participant, as one document."""
+    profile: MentorPublic | MenteePublic
     if principal.mentor_id is not None:
         mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
-        profile: dict[str, Any] = mentors.to_public(mentor).model_dump(mode="json")
+        profile = mentors.to_public(mentor)
         own_pairings = col(Pairing.mentor_id) == principal.mentor_id
         declared = and_(
             col(Exclusion.mentor_id) == principal.mentor_id,
@@ -126,34 +132,28 @@ def export(*, session: Session, principal: Principal) -> dict[str, Any]:
     else:
         assert principal.mentee_id is not None
         mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
-        profile = mentees.to_public(mentee).model_dump(mode="json")
+        profile = mentees.to_public(mentee)
         own_pairings = col(Pairing.mentee_id) == principal.mentee_id
         declared = and_(
             col(Exclusion.mentee_id) == principal.mentee_id,
             col(Exclusion.declared_by) == Role.mentee,
         )
         proposed = col(Proposal.mentee_id) == principal.mentee_id
-    return {
-        "exported_at": utcnow().isoformat(),
-        "role": principal.role.value,
-        "profile": profile,
-        "pairings": [
-            PairingFields.model_validate(pairing).model_dump(mode="json")
+    return PersonalDataExport(
+        exported_at=utcnow(),
+        role=principal.role,
+        profile=profile,
+        pairings=[
+            PairingFields.model_validate(pairing)
             for pairing in session.exec(select(Pairing).where(own_pairings))
         ],
-        "proposals": [
-            {
-                "match_run_id": p.match_run_id,
-                "score": p.score,
-                "reason": p.reason,
-                "status": p.status,
-                "decided_at": p.decided_at.isoformat() if p.decided_at else None,
-            }
-            for p in session.exec(select(Proposal).where(proposed))
+        proposals=[
+            OwnProposal.model_validate(proposal)
+            for proposal in session.exec(select(Proposal).where(proposed))
         ],
         # Only their own declarations: what others said about them is not theirs to read.
-        "conflicts_declared": [
-            {"reason": e.reason, "note": e.note, "created_at": e.created_at.isoformat()}
-            for e in session.exec(select(Exclusion).where(declared))
+        conflicts_declared=[
+            OwnConflict.model_validate(exclusion)
+            for exclusion in session.exec(select(Exclusion).where(declared))
         ],
-    }
+    )

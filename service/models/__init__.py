@@ -92,6 +92,7 @@ from service.models.pairing import (
     PairingUpdate,
     Partner,
 )
+from service.models.personal_data import OwnConflict, OwnProposal, PersonalDataExport
 from service.models.taxonomy import (
     GROUP_VOCABULARY,
     TaxonomyPublic,
@@ -157,6 +158,8 @@ __all__ = [
     "OutboxMessagePublic",
     "OutboxMessagesPublic",
     "Outcome",
+    "OwnConflict",
+    "OwnProposal",
     "Pairing",
     "PairingCreate",
     "PairingEnd",
@@ -167,6 +170,7 @@ __all__ = [
     "PairingsPublic",
     "Partner",
     "PersonRef",
+    "PersonalDataExport",
     "Proposal",
     "ProposalPublic",
     "ProposalStatus",

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from service.models.auth import Role
 from service.models.base import UTCDateTime, utcnow
-from service.models.common import normalise_email
+from service.models.common import StrictInt, normalise_email
 from service.models.match_run import PersonRef
 
 
@@ -58,8 +58,8 @@ class Exclusion(SQLModel, table=True):
 class ExclusionCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
-    mentee_id: int = Field(ge=1, le=2**31 - 1)
-    mentor_id: int = Field(ge=1, le=2**31 - 1)
+    mentee_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    mentor_id: StrictInt = Field(ge=1, le=2**31 - 1)
     reason: ExclusionReason = ExclusionReason.conflict_of_interest
     note: str = Field(default="", max_length=500)
 

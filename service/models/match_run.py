@@ -10,9 +10,10 @@ from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
+from service.models.common import StrictFloat, StrictInt
 
 # Ids are 32-bit integers on every engine: a larger one would fail in the database.
-RowId = Annotated[int, Interval(ge=1, le=2**31 - 1)]
+RowId = Annotated[StrictInt, Interval(ge=1, le=2**31 - 1)]
 
 
 class Objective(StrEnum):
@@ -89,10 +90,10 @@ class UnmatchedMentee(SQLModel, table=True):
 class Weights(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    skills: float = Field(default=0.4, ge=0, le=10)
-    sector: float = Field(default=0.25, ge=0, le=10)
-    region: float = Field(default=0.2, ge=0, le=10)
-    experience: float = Field(default=0.15, ge=0, le=10)
+    skills: StrictFloat = Field(default=0.4, ge=0, le=10)
+    sector: StrictFloat = Field(default=0.25, ge=0, le=10)
+    region: StrictFloat = Field(default=0.2, ge=0, le=10)
+    experience: StrictFloat = Field(default=0.15, ge=0, le=10)
 
 
 class CohortFilter(SQLModel):
@@ -110,16 +111,18 @@ class MatchRunCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     weights: Weights = Field(default_factory=Weights)
-    min_score: float = Field(default=0.2, ge=0, le=1, description="Pairs below are never proposed.")
+    min_score: StrictFloat = Field(
+        default=0.2, ge=0, le=1, description="Pairs below are never proposed."
+    )
     objective: Objective = Field(
         default=Objective.max_matched,
         description="max_matched: most mentees matched, then highest total score; "
         "max_score: highest total score.",
     )
-    balance: float = Field(
+    balance: StrictFloat = Field(
         default=0.0, ge=0, le=1, description="Penalty per extra mentee of one mentor."
     )
-    waiting_bonus: float = Field(
+    waiting_bonus: StrictFloat = Field(
         default=0.05, ge=0, le=1, description="Priority per earlier run a mentee waited."
     )
     solver: Solver = Solver.auto

@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer,
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
-from service.models.common import Code, MeetingMode, UniqueCodes, normalise_email
+from service.models.common import CellInt, Code, MeetingMode, UniqueCodes, normalise_email
 
 
 class MenteeStatus(StrEnum):
@@ -22,7 +22,7 @@ class MenteeStatus(StrEnum):
 
 class Need(SQLModel):
     skill: Code = Field(description="A skill code.")
-    priority: int = Field(default=2, ge=1, le=3, description="1 nice to have .. 3 essential.")
+    priority: CellInt = Field(default=2, ge=1, le=3, description="1 nice to have .. 3 essential.")
 
 
 def _distinct_skills(needs: list[Need]) -> list[Need]:

@@ -8,7 +8,15 @@ from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer,
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
-from service.models.common import MeetingMode, UniqueCodes, normalise_email
+from service.models.common import (
+    CellBool,
+    CellInt,
+    MeetingMode,
+    StrictBool,
+    StrictInt,
+    UniqueCodes,
+    normalise_email,
+)
 
 
 class MentorStatus(StrEnum):
@@ -25,11 +33,11 @@ class MentorBase(SQLModel):
     organisation: str = Field(min_length=1, max_length=200)
     job_title: str = Field(default="", max_length=200)
     kind: str = Field(max_length=64, description="A mentor_kind code: peer or specialist.")
-    led_spin_out: bool = Field(default=False, description="Has led a public-sector spin-out.")
-    years_experience: int = Field(default=0, ge=0, le=70)
+    led_spin_out: CellBool = Field(default=False, description="Has led a public-sector spin-out.")
+    years_experience: CellInt = Field(default=0, ge=0, le=70)
     home_region: str = Field(max_length=64, description="A region code.")
     meeting_mode: MeetingMode = Field(default=MeetingMode.either, sa_type=String(16))
-    capacity: int = Field(default=1, ge=1, le=10, description="Concurrent mentees, 1-10.")
+    capacity: CellInt = Field(default=1, ge=1, le=10, description="Concurrent mentees, 1-10.")
 
 
 class Mentor(MentorBase, table=True):
@@ -100,11 +108,11 @@ class MentorSelfUpdate(SQLModel):
     organisation: str | None = Field(default=None, min_length=1, max_length=200)
     job_title: str | None = Field(default=None, max_length=200)
     kind: str | None = Field(default=None, max_length=64)
-    led_spin_out: bool | None = None
-    years_experience: int | None = Field(default=None, ge=0, le=70)
+    led_spin_out: StrictBool | None = None
+    years_experience: StrictInt | None = Field(default=None, ge=0, le=70)
     home_region: str | None = Field(default=None, max_length=64)
     meeting_mode: MeetingMode | None = None
-    capacity: int | None = Field(default=None, ge=1, le=10)
+    capacity: StrictInt | None = Field(default=None, ge=1, le=10)
     sectors: UniqueCodes | None = Field(default=None, min_length=1, max_length=10)
     skills: UniqueCodes | None = Field(default=None, min_length=1, max_length=12)
     legal_forms: UniqueCodes | None = Field(default=None, max_length=12)

@@ -8,6 +8,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
+from service.models.common import IsoDate, StrictInt
 from service.models.match_run import PersonRef
 
 
@@ -68,24 +69,24 @@ class PairingCreate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    mentee_id: int = Field(ge=1, le=2**31 - 1)
-    mentor_id: int = Field(ge=1, le=2**31 - 1)
-    started_on: date | None = Field(default=None, description="Default: today.")
-    planned_end_on: date | None = None
+    mentee_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    mentor_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    started_on: IsoDate | None = Field(default=None, description="Default: today.")
+    planned_end_on: IsoDate | None = None
 
 
 class PairingEnd(SQLModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
     status: PairingStatus = Field(description="completed or ended_early.")
-    ended_on: date | None = Field(default=None, description="Default: today.")
+    ended_on: IsoDate | None = Field(default=None, description="Default: today.")
     reason: str = Field(default="", max_length=500)
 
 
 class PairingUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    planned_end_on: date | None = None
+    planned_end_on: IsoDate | None = None
 
 
 class FitFeedback(SQLModel):

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -61,7 +61,7 @@ class TermUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     label: str | None = Field(default=None, min_length=1, max_length=200)
-    retired: bool | None = None
+    retired: StrictBool | None = None
 
 
 class TaxonomyPublic(SQLModel):

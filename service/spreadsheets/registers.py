@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from service.crud import audit, exclusions, mentees, mentors, profiles
+from service.crud import audit, exclusions, mentees, mentors, pairings, profiles
 from service.crud.taxonomy import TaxonomyIndex, load_index
 from service.errors import Conflict, FieldError, InvalidInput, field_path
 from service.models import (
@@ -353,8 +353,7 @@ def _ids_by(
     """Ids of registered (not erased) people whose ``column`` is among ``keys``, by value."""
     table: Any = register.table
     found: dict[Any, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    for chunk in _chunks(keys):
         query = select(table.id, getattr(table, column)).where(
             col(getattr(table, column)).in_(chunk), col(table.erased_at).is_(None)
         )
@@ -482,6 +481,50 @@ def _email_errors(session: Session, register: Register, rows: Sequence[_Row]) ->
     return errors
 
 
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    return (ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK))
+
+
+def _pairing_errors(session: Session, register: Register, rows: Sequence[_Row]) -> list[FieldError]:
+    """Rows that would contradict active pairings, as the API's edits refuse them (409 there).
+
+    A mentor's capacity must hold their active pairings; a mentee is ``paired`` exactly
+    while a pairing is active. The people updated are locked first, as every pairing
+    writer locks them, so that no accept slips in between this check and the write.
+    """
+    targets = sorted({row.target for row in rows if row.target is not None})
+    is_mentor = register.kind == Role.mentor.value
+    pairings.lock_people(
+        session=session,
+        mentor_ids=targets if is_mentor else [],
+        mentee_ids=[] if is_mentor else targets,
+    )
+    errors: list[FieldError] = []
+    if is_mentor:
+        held: dict[int, int] = {}
+        for chunk in _chunks(targets):
+            held.update(pairings.active_counts(session=session, mentor_ids=chunk))
+        for row in rows:
+            count = held.get(row.target, 0) if row.target is not None else 0
+            if row.data.capacity < count:
+                message = f"must not be below the mentor's {count} active pairings; end some first"
+                errors.append(FieldError(field=f"row {row.line}: capacity", message=message))
+        return errors
+    paired: set[int] = set()
+    for chunk in _chunks(targets):
+        paired |= pairings.paired_mentees(session=session, mentee_ids=chunk)
+    for row in rows:
+        has_pairing = row.target in paired
+        if row.status == MenteeStatus.paired and not has_pairing:
+            message = "cannot be paired without an active pairing; accept a proposal instead"
+        elif row.status is not None and row.status != MenteeStatus.paired and has_pairing:
+            message = "cannot change while the mentee has an active pairing; end it first"
+        else:
+            continue
+        errors.append(FieldError(field=f"row {row.line}: status", message=message))
+    return errors
+
+
 def import_table(
     *, session: Session, register: Register, table: Table, dry_run: bool = False
 ) -> ImportResult:
@@ -520,6 +563,7 @@ def import_table(
         if row is not None:
             rows.append(row)
     errors += _email_errors(session, register, rows)
+    errors += _pairing_errors(session, register, rows)
     if errors:
         raise InvalidInput(
             f"{len(errors)} problem(s) in the file; nothing was imported", errors=errors

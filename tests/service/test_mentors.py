@@ -178,6 +178,9 @@ def test_unknown_mentor_is_404(client: TestClient, coordinator: dict[str, str]) 
         response = client.request(method, "/mentors/999999", headers=coordinator, **kwargs)
         assert response.status_code == 404
         assert response.json() == {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
             "detail": "no mentor with id 999999",
             "code": "not_found",
             "errors": [],

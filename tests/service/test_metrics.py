@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from service.config import Settings
 from service.db import get_session
 from service.main import create_app
 from tests.factories import bearer, mentee_payload, mentor_payload
+from tests.servers import free_port
 
 METRICS_TOKEN = "metrics-" + "x" * 24
 MakeClient = Callable[..., TestClient]
@@ -145,12 +145,6 @@ def test_token_mode_asks_for_the_metrics_token_and_no_other(
     assert "mentormatch_http_requests_total" in allowed.text
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return str(response.read().decode())
@@ -158,7 +152,7 @@ def _get(url: str) -> str:
 
 @pytest.mark.slow
 def test_with_two_workers_every_scrape_adds_up_both_workers(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MENTORMATCH_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env |= {

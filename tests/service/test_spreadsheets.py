@@ -499,3 +499,72 @@ def test_participants_cannot_import_or_export(client: TestClient) -> None:
     token = client.post("/mentees", json=mentee_payload()).json()["token"]
     assert client.get("/mentors/export", headers=bearer(token)).status_code == 403
     assert post_file(client, bearer(token), "mentee", "name\n").status_code == 403
+
+
+def pair_two_mentees(client: TestClient, coordinator: dict[str, str]) -> None:
+    mentor_id = register(client, coordinator, "mentor", email="ada@example.org", capacity=2)
+    for email in ("mo@example.org", "lee@example.org"):
+        mentee_id = register(client, coordinator, "mentee", email=email)
+        response = client.post(
+            "/pairings", headers=coordinator, json={"mentor_id": mentor_id, "mentee_id": mentee_id}
+        )
+        assert response.status_code == 201, response.text
+
+
+def as_csv(lines: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(lines)
+    return buffer.getvalue()
+
+
+def export_rows(client: TestClient, coordinator: dict[str, str], kind: str) -> list[list[str]]:
+    text = client.get(f"/{kind}s/export", headers=coordinator).content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "value", "fragment"),
+    [
+        ("mentor", "capacity", "1", "below the mentor's 2 active pairings"),
+        ("mentee", "status", "waiting", "while the mentee has an active pairing"),
+        ("mentee", "status", "withdrawn", "while the mentee has an active pairing"),
+    ],
+)
+def test_an_import_cannot_contradict_active_pairings(
+    client: TestClient,
+    coordinator: dict[str, str],
+    kind: str,
+    column: str,
+    value: str,
+    fragment: str,
+) -> None:
+    pair_two_mentees(client, coordinator)
+    header, *lines = export_rows(client, coordinator, kind)
+    unchanged_lines = [list(line) for line in lines]
+    unchanged = as_csv([header, *lines])
+    assert post_file(client, coordinator, kind, unchanged).status_code == 200
+    lines[0][header.index(column)] = value
+    response = post_file(client, coordinator, kind, as_csv([header, *lines]))
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert any(e["field"] == f"row 2: {column}" and fragment in e["message"] for e in errors), (
+        errors
+    )
+    assert export_rows(client, coordinator, kind) == [header, *unchanged_lines], "nothing written"
+
+
+def test_an_import_cannot_mark_a_mentee_paired_without_a_pairing(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    waiting = register(client, coordinator, "mentee", email="lee@example.org")
+    header, *lines = export_rows(client, coordinator, "mentee")
+    new = [*lines[0]]
+    new[header.index("id")] = ""
+    new[header.index("email")] = "new@example.org"
+    lines[0][header.index("status")] = "paired"
+    new[header.index("status")] = "paired"
+    response = post_file(client, coordinator, "mentee", as_csv([header, *lines, new]))
+    assert response.status_code == 422, response.text
+    fields = sorted(e["field"] for e in response.json()["errors"])
+    assert fields == ["row 2: status", "row 3: status"]
+    assert client.get(f"/mentees/{waiting}", headers=coordinator).json()["status"] == "waiting"

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from service.api.deps import refuse_nul_characters
+from service.api.deps import refuse_other_methods_on_fixed_paths
 from service.api.routes import (
     audit,
     exclusions,
@@ -17,7 +17,7 @@ from service.api.routes import (
     taxonomy,
 )
 
-api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
+api_router = APIRouter(dependencies=[Depends(refuse_other_methods_on_fixed_paths)])
 for module in (
     health,
     taxonomy,

@@ -1,6 +1,5 @@
 """The audit log: who did what and when, for coordinators."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,6 +9,7 @@ from service.api.spreadsheets import FormatQuery, download_responses, spreadshee
 from service.crud import audit
 from service.errors import responses
 from service.models import AuditEventsPublic
+from service.models.common import IsoDateTime
 from service.spreadsheets import listings
 from service.spreadsheets.formats import SheetFormat
 
@@ -26,8 +26,12 @@ def audit_filter(
     actor_role: Text = None,
     subject_type: Text = None,
     subject_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    since: Annotated[datetime | None, Query(description="At or after (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Before (ISO 8601).")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="At or after (ISO 8601; UTC without an offset).")
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="Before (ISO 8601; UTC without an offset).")
+    ] = None,
 ) -> audit.AuditFilter:
     return audit.AuditFilter(
         action=action,

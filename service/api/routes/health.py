@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
 from service.api.deps import SessionDep
-from service.errors import ErrorBody, ServiceUnavailable
+from service.errors import ERROR_RESPONSES, ServiceUnavailable
 from service.migrate import current_revision
 
 router = APIRouter(tags=["health"])
@@ -32,7 +32,7 @@ def health() -> Health:
 @router.get(
     "/health/ready",
     response_model=Readiness,
-    responses={503: {"model": ErrorBody, "description": "Database unreachable or not migrated"}},
+    responses={503: ERROR_RESPONSES[503]},
 )
 def ready(session: SessionDep, request: Request) -> Readiness:
     """The database answers and its schema is at the revision this code expects."""

@@ -24,6 +24,7 @@ from service.models import (
     MyPairing,
     Pairing,
     Partner,
+    PersonalDataExport,
     Role,
 )
 from service.security import Principal
@@ -97,6 +98,10 @@ def update_me(
 ) -> Me:
     """Change some fields of your own profile (a mentor's or a mentee's fields)."""
     _participant(principal)
+    # A malformed body is a 422 whatever If-Match says (RFC 9110 13.2.1: preconditions
+    # apply only to a request that would otherwise succeed).
+    mentor_data = _validate(MentorSelfUpdate, payload) if principal.mentor_id else None
+    mentee_data = _validate(MenteeSelfUpdate, payload) if principal.mentee_id else None
     preconditions.hold(
         session=session,
         if_match=if_match,
@@ -104,12 +109,12 @@ def update_me(
         mentee_id=principal.mentee_id,
     )
     preconditions.check(if_match, _me(session, principal))
-    if principal.mentor_id is not None:
+    if principal.mentor_id is not None and mentor_data is not None:
         mentor = mentors.get(session=session, mentor_id=principal.mentor_id)
-        mentors.update(session=session, mentor=mentor, data=_validate(MentorSelfUpdate, payload))
-    elif principal.mentee_id is not None:
+        mentors.update(session=session, mentor=mentor, data=mentor_data)
+    elif principal.mentee_id is not None and mentee_data is not None:
         mentee = mentees.get(session=session, mentee_id=principal.mentee_id)
-        mentees.update(session=session, mentee=mentee, data=_validate(MenteeSelfUpdate, payload))
+        mentees.update(session=session, mentee=mentee, data=mentee_data)
     return preconditions.tagged(response, _me(session, principal))
 
 
@@ -125,8 +130,8 @@ def delete_me(session: SessionDep, principal: PrincipalDep) -> None:
         privacy.erase_mentee(session=session, mentee=mentee)
 
 
-@router.get("/export", response_model=dict[str, Any], responses=responses(401, 403))
-def export_me(session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/export", response_model=PersonalDataExport, responses=responses(401, 403))
+def export_me(session: SessionDep, principal: PrincipalDep) -> PersonalDataExport:
     """Everything held about you: profile, pairings, proposals, exclusions you declared."""
     _participant(principal)
     return privacy.export(session=session, principal=principal)

@@ -1,6 +1,5 @@
 """Pairings: the coordinator's view, manual pairing, and ending a pairing."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -20,6 +19,7 @@ from service.models import (
     PairingStatus,
     PairingUpdate,
 )
+from service.models.common import IsoDate
 from service.spreadsheets import listings
 from service.spreadsheets.formats import SheetFormat
 
@@ -36,10 +36,10 @@ def pairing_filter(
         Fit | None, Query(description="Either person's latest answer to 'how does it fit?'.")
     ] = None,
     planned_end_before: Annotated[
-        date | None, Query(description="Planned to end on or before this date.")
+        IsoDate | None, Query(description="Planned to end on or before this date.")
     ] = None,
     planned_end_after: Annotated[
-        date | None, Query(description="Planned to end on or after this date.")
+        IsoDate | None, Query(description="Planned to end on or after this date.")
     ] = None,
 ) -> crud.PairingFilter:
     return crud.PairingFilter(

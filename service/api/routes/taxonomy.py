@@ -5,13 +5,13 @@ from fastapi import APIRouter, status
 from service.api.deps import CoordinatorDep, SessionDep
 from service.api.links import LinksDep
 from service.crud import taxonomy as crud
-from service.errors import responses
+from service.errors import ERROR_RESPONSES, responses
 from service.models import TaxonomyPublic, TermCreate, TermPublic, TermUpdate, Vocabulary
 
 router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
 
 
-@router.get("", response_model=TaxonomyPublic)
+@router.get("", response_model=TaxonomyPublic, responses={503: ERROR_RESPONSES[503]})
 def read_taxonomy(session: SessionDep) -> TaxonomyPublic:
     """Every vocabulary with its codes, labels and groups."""
     return crud.read(session=session)

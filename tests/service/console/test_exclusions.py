@@ -111,7 +111,10 @@ def test_a_refused_exclusion_shows_the_apis_words(
     response = console.post("/console/exclusions/new", fields)
     api = client.post(
         "/exclusions",
-        json={key: value or None for key, value in fields.items()},
+        # JSON has numbers where a form has only text.
+        json={
+            key: int(value) if value.isdigit() else (value or None) for key, value in fields.items()
+        },
         headers=coordinator,
     )
     assert response.status_code == api.status_code

@@ -227,4 +227,4 @@ def test_errors_on_console_addresses_are_pages_and_the_apis_stay_json(
     assert console.get("/console/taxonomy/nonsense/new").status_code == 404
     assert console.get("/console/exclusions?page=0").status_code == 422
     api = client.get("/exclusions/999999", headers={})
-    assert api.headers["content-type"] == "application/json"
+    assert api.headers["content-type"] == "application/problem+json"

@@ -3,7 +3,6 @@
 import email
 import email.policy
 import re
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -18,15 +17,10 @@ from service.clock import MovableClock
 from service.config import Settings
 from service.notifications.transports import make_transport
 from service.worker import Pass, run_once
+from tests.servers import free_port
 
 TEAM = "programme.team@example.org"
 PUBLIC_URL = "https://mentoring.example.org"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
