@@ -1,6 +1,6 @@
 """What mentor and mentee data functions share: code checks, multi-valued terms, lists."""
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -152,6 +152,11 @@ class Shape:
     lists: Mapping[str, Vocabulary]
     needs: str | None = None
 
+    @property
+    def term_fields(self) -> frozenset[str]:
+        """The fields stored as terms rather than on the profile's row."""
+        return frozenset(self.lists) | ({self.needs} if self.needs else frozenset())
+
 
 def _chunks(keys: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(keys), _CHUNK):
@@ -258,8 +263,13 @@ def replace_many(
     session: Session,
     shape: Shape,
     people: Sequence[tuple[int, Mapping[str, Any], str | None]],
+    same_terms: Collection[int] = (),
 ) -> None:
-    """Make many profiles equal their new create-schema values (and status, unless None)."""
+    """Make many profiles equal their new create-schema values (and status, unless None).
+
+    The list fields of the people in ``same_terms`` are known to be unchanged: their
+    terms are left as they are rather than deleted and written again.
+    """
     if not people:
         return
     now = utcnow()
@@ -276,11 +286,12 @@ def replace_many(
     for batch in (with_status, without_status):
         if batch:
             session.execute(update(shape.table), batch)
-    ids = [owner_id for owner_id, _, _ in people]
+    kept = set(same_terms)
+    changed = [(owner_id, values) for owner_id, values, _ in people if owner_id not in kept]
     owner = getattr(shape.term_table, shape.owner)
-    for chunk in _chunks(ids):
+    for chunk in _chunks([owner_id for owner_id, _ in changed]):
         session.execute(delete(shape.term_table).where(owner.in_(chunk)))
-    terms = [term for owner_id, values, _ in people for term in _term_rows(shape, owner_id, values)]
+    terms = [term for owner_id, values in changed for term in _term_rows(shape, owner_id, values)]
     if terms:
         session.execute(insert(shape.term_table.__table__), terms)
 

@@ -575,6 +575,7 @@ def _write(
     session: Session, register: Register, rows: Sequence[_Row], *, dry_run: bool
 ) -> ImportResult:
     result = ImportResult()
+    term_fields = register.shape.term_fields
     updated = [row for row in rows if not row.new and row.changed]
     created = [row for row in rows if row.new]
     if not dry_run:
@@ -587,6 +588,11 @@ def _write(
                     (row.target, row.data.model_dump(), row.status)
                     for row in updated
                     if row.target is not None
+                ],
+                same_terms=[
+                    row.target
+                    for row in updated
+                    if row.target is not None and not term_fields.intersection(row.fields)
                 ],
             )
             ids = profiles.create_many(

@@ -568,3 +568,26 @@ def test_an_import_cannot_mark_a_mentee_paired_without_a_pairing(
     fields = sorted(e["field"] for e in response.json()["errors"])
     assert fields == ["row 2: status", "row 3: status"]
     assert client.get(f"/mentees/{waiting}", headers=coordinator).json()["status"] == "waiting"
+
+
+def test_an_update_changes_the_lists_it_changes_and_keeps_the_others(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    mentee_id = register(client, coordinator, "mentee", email="mo@example.org")
+    before = client.get(f"/mentees/{mentee_id}", headers=coordinator).json()
+    header, *lines = export_rows(client, coordinator, "mentee")
+    lines[0][header.index("goals")] = "Price our home care contracts"
+    assert post_file(client, coordinator, "mentee", as_csv([header, *lines])).status_code == 200
+    renamed = client.get(f"/mentees/{mentee_id}", headers=coordinator).json()
+    assert renamed["goals"] == "Price our home care contracts"
+    assert (renamed["needs"], renamed["other_sectors"]) == (
+        before["needs"],
+        before["other_sectors"],
+    )
+
+    lines[0][header.index("needs")] = "pricing:3; tupe:1"
+    response = post_file(client, coordinator, "mentee", as_csv([header, *lines]))
+    assert response.status_code == 200, response.text
+    assert response.json()["updated"] == 1
+    needs = client.get(f"/mentees/{mentee_id}", headers=coordinator).json()["needs"]
+    assert needs == [{"skill": "pricing", "priority": 3}, {"skill": "tupe", "priority": 1}]
