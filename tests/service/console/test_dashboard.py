@@ -1,13 +1,16 @@
 """The dashboard: who waits, who has places left, how pairings went, the match rate."""
 
-from datetime import timedelta
+import csv
+import io
+from collections import Counter
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from service.crud import statistics
-from service.models import Mentee, utcnow
+from service.crud import charts, statistics
+from service.models import Mentee, Pairing, utcnow
 from tests.factories import mentee_payload, mentor_payload
 from tests.service.console.conftest import ConsoleClient, plain, title_of
 
@@ -88,3 +91,84 @@ def test_the_figures_follow_the_programme(
     assert "4 of 6 mentees paired at least once (67%)" in text
     assert "Completed 1" in text
     assert "Ended early 1" in text
+
+
+def test_an_empty_programme_has_empty_charts(console: ConsoleClient) -> None:
+    text = plain(console.get("/console").text)
+    for title in (
+        "Scores of active pairings",
+        "Mentees paired and waiting, by sector",
+        "Mentees paired and waiting, by region",
+        "Pairings started each month",
+    ):
+        assert f"{title} Nothing to show yet." in text
+
+
+def test_the_charts_count_pairings_and_mentees_and_download_as_csv(
+    console: ConsoleClient, client: TestClient, coordinator: dict[str, str], session: Session
+) -> None:
+    mentor = add(client, coordinator, "mentor", capacity=5, sectors=["housing"])
+    in_london = [
+        add(client, coordinator, "mentee", primary_sector="housing", region="london")
+        for _ in range(2)
+    ]
+    in_wales = add(
+        client, coordinator, "mentee", primary_sector="adult_social_care", region="wales"
+    )
+    run = client.post(
+        "/match-runs", json={"cohort": {"mentee_ids": in_london}}, headers=coordinator
+    ).json()
+    proposals = client.get(f"/match-runs/{run['id']}/proposals", headers=coordinator).json()
+    accepted = client.post(
+        f"/match-runs/{run['id']}/accept", json={"mode": "possible"}, headers=coordinator
+    )
+    assert accepted.status_code == 200, accepted.text
+    by_hand = pair(client, coordinator, in_wales, mentor)
+    client.patch(f"/pairings/{by_hand}", json={"planned_end_on": "2027-01-31"}, headers=coordinator)
+    session.execute(
+        update(Pairing).where(col(Pairing.id) == by_hand).values(started_on=date(2026, 8, 3))
+    )
+    session.commit()
+    waiting = add(client, coordinator, "mentee", primary_sector="housing", region="wales")
+    assert waiting
+
+    found = {chart.key: chart for chart in charts.all_charts(session=session)}
+    scores = dict(
+        zip([row[0] for row in found["scores"].rows], found["scores"].counts, strict=True)
+    )
+    expected_bands = Counter(
+        f"{int(p['score'] * 10) / 10:.1f} to {int(p['score'] * 10) / 10 + 0.1:.1f}"
+        for p in proposals["data"]
+    )
+    assert {band: n for band, (n,) in scores.items() if n and band != charts.BY_HAND} == dict(
+        expected_bands
+    )
+    assert scores[charts.BY_HAND] == (1,)
+    assert dict(zip(found["sectors"].rows, found["sectors"].counts, strict=True)) == {
+        ("Housing",): (2, 1),
+        ("Adult social care",): (1, 0),
+    }
+    assert dict(zip(found["regions"].rows, found["regions"].counts, strict=True)) == {
+        ("London",): (2, 0),
+        ("Wales",): (1, 1),
+    }
+    this_month = utcnow().strftime("%Y-%m")
+    months = dict(zip(found["started"].rows, found["started"].counts, strict=True))
+    assert months[("2026-08",)] == (1,)
+    assert months[(this_month,)] == (2,)
+    assert len(months) == len(charts._months_between("2026-08", this_month))
+
+    text = plain(console.get("/console").text)
+    assert "Housing 2 paired, 1 waiting" in text
+    assert f"{charts.BY_HAND} 1" in text
+
+    download = console.get("/console/charts/sectors.csv")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    assert list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")))) == [
+        ["Sector", "Paired", "Waiting"],
+        ["Adult social care", "1", "0"],  # in the taxonomy's order
+        ["Housing", "2", "1"],
+    ]
+    assert console.get("/console/charts/nothing.csv").status_code == 404

@@ -26,6 +26,7 @@ PUBLIC = {("GET", "/"), ("GET", "/console/sign-in"), ("POST", "/console/sign-in"
 # Pages for a signed-in coordinator only (anyone else is sent to sign in).
 PAGES = {
     ("GET", "/console"),
+    ("GET", "/console/charts/{key}.{sheet_format}"),
     ("GET", "/console/taxonomy"),
     ("GET", "/console/taxonomy/{vocabulary}/new"),
     ("GET", "/console/taxonomy/{vocabulary}/{code}/label"),
