@@ -19,10 +19,12 @@ from ._match import MatchResult, Pair, Unmatched, match
 from ._model import (
     MEETING_MODES,
     MENTOR_KINDS,
+    RULES,
     STAGES,
     MatchParameters,
     MenteeProfile,
     MentorProfile,
+    Rules,
     Vocabulary,
     Weights,
 )
@@ -43,6 +45,8 @@ __all__ = [
     "MentorProfile",
     "Pair",
     "QualityReport",
+    "RULES",
+    "Rules",
     "STAGES",
     "Scores",
     "UNMATCHED_CODES",

@@ -11,17 +11,20 @@ import numpy.typing as npt
 
 from . import _explain
 from ._encode import Cohort, encode_cohort
-from ._model import MatchParameters, MenteeProfile, MentorProfile, Vocabulary
+from ._model import MatchParameters, MenteeProfile, MentorProfile, Rules, Vocabulary
 from ._report import QualityReport, report_from_edges
 from ._scores import (
     SCORE_TOLERANCE,
     Features,
+    RuleMask,
     eligible_blocks,
     eligible_matrix,
     features,
+    forbidden_cells,
     fused_features,
     pair_components,
     pair_totals,
+    rule_mask,
     top_candidates,
 )
 from ._solve import (
@@ -61,11 +64,21 @@ class Pair:
 
 @dataclass(frozen=True)
 class Unmatched:
-    """An unmatched mentee with a reason code (see `UNMATCHED_CODES`) and text."""
+    """An unmatched mentee with a reason code (see `UNMATCHED_CODES`) and text.
+
+    ``closest`` is the best-scoring mentor who has a place and can meet the
+    mentee, or None; ``obstacle`` says what stood between them: ``'excluded'``,
+    a rule name (see `Rules`), ``'below_min_score'``, ``'at_capacity'`` or
+    ``'not_selected'``; ``obstacle_text`` says it in words.
+    """
 
     mentee: int
     code: str
     reason: str
+    closest: int | None = None
+    closest_score: float | None = None
+    obstacle: str = ""
+    obstacle_text: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,14 +130,22 @@ def _capacity(capacities: npt.ArrayLike | None, cohort: Cohort) -> I64:
 
 
 def _candidate_edges(
-    mentee: F32, mentor: F32, rows: I64, k: I64, forbidden: I64, min_score: float
+    mentee: F32,
+    mentor: F32,
+    rows: I64,
+    k: I64,
+    forbidden: I64,
+    min_score: float,
+    rules: RuleMask,
 ) -> tuple[Edges, I64]:
     """Top-``k[r]`` edges of each row (rows increasing) and eligible counts."""
     out_rows, out_cols, out_vals = [], [], []
     n_eligible = np.zeros(rows.shape[0], np.int64)
     for kval in np.unique(k):
         pick = k == kval
-        cands = top_candidates(mentee, mentor, rows[pick], forbidden, min_score, int(kval))
+        cands = top_candidates(
+            mentee, mentor, rows[pick], forbidden, min_score, int(kval), rules=rules
+        )
         n_eligible[pick] = cands.n_eligible
         valid = cands.cols >= 0
         out_rows.append(np.broadcast_to(rows[pick][:, None], valid.shape)[valid])
@@ -158,35 +179,99 @@ def _runner_up(edges: Edges, mentor_of: I64) -> tuple[I64, F32]:
 
 
 def _unmatched(
-    cohort: Cohort,
     mentee: F32,
     mentor: F32,
     forbidden: I64,
     capacity: I64,
     mentor_of: I64,
     min_score: float,
+    rules: RuleMask,
+    run_rules: Rules,
 ) -> tuple[Unmatched, ...]:
+    """Why each unmatched mentee was left out, from the filters a pair passes in turn.
+
+    A mentor is a candidate when both can meet and it has a place in the run;
+    then come exclusions, the rules in force, the minimum score, and places
+    still free after the assignment. The first filter that leaves nobody names
+    the reason, and the best-scoring candidate is named with the filter that
+    stopped it.
+    """
     rows = np.flatnonzero(mentor_of < 0).astype(np.int64)
-    load = np.bincount(mentor_of[mentor_of >= 0], minlength=cohort.n_mentors)
+    m = mentor.shape[0]
+    if m == 0:
+        text = _explain.unmatched_reason(_explain.NO_ELIGIBLE_MENTOR, 0, 0.0, min_score)
+        return tuple(Unmatched(int(i), _explain.NO_ELIGIBLE_MENTOR, text) for i in rows)
+    load = np.bincount(mentor_of[mentor_of >= 0], minlength=m)
     free = load < capacity
+    threshold = np.float32(min_score - SCORE_TOLERANCE)
+    no_pairs = np.zeros((0, 2), np.int64)
     out: list[Unmatched] = []
-    # Scored again with no minimum, to tell "below the minimum" from "none at all".
-    for where, block in eligible_blocks(mentee, mentor, rows, forbidden, 0.0):
-        above = block >= np.float32(min_score - SCORE_TOLERANCE)
+    # Unmasked products: incompatible pairs and mentors without places sit far below 0.
+    for where, block in eligible_blocks(mentee, mentor, rows, no_pairs, 0.0, mask=False):
+        chunk = rows[where]
+        candidate = block > -1.0
+        excluded = np.zeros(block.shape, bool)
+        excluded[forbidden_cells(chunk, forbidden)] = True
+        allowed = candidate & ~excluded
+        broken = rules.broken(chunk)
+        passes = allowed.copy()
+        ruled_out = np.zeros((chunk.shape[0], len(broken)), np.int64)
+        for k, (_, stop) in enumerate(broken):
+            ruled_out[:, k] = np.count_nonzero(allowed & stop, axis=1)
+            passes &= ~stop
+        below = block < threshold
+        above = passes & ~below
         n_above = np.count_nonzero(above, axis=1)
         has_free = np.any(above & free[None, :], axis=1)
-        best = block.max(axis=1, initial=-np.inf)
-        for r, i in enumerate(rows[where].tolist()):
-            if has_free[r]:
-                code = _explain.NOT_SELECTED
-            elif n_above[r] > 0:
-                code = _explain.MENTORS_AT_CAPACITY
-            elif best[r] > -np.inf:
-                code = _explain.BELOW_MIN_SCORE
-            else:
+        best_passing = np.max(np.where(passes, block, -np.inf), axis=1, initial=-np.inf)
+        closest = np.argmax(np.where(candidate, block, -np.inf), axis=1)
+        for r, i in enumerate(chunk.tolist()):
+            if not candidate[r].any():
                 code = _explain.NO_ELIGIBLE_MENTOR
-            text = _explain.unmatched_reason(code, int(n_above[r]), float(best[r]), min_score)
-            out.append(Unmatched(mentee=i, code=code, reason=text))
+                text = _explain.unmatched_reason(code, 0, 0.0, min_score)
+                out.append(Unmatched(mentee=i, code=code, reason=text))
+                continue
+            if not allowed[r].any():
+                code = _explain.ALL_EXCLUDED
+            elif not passes[r].any():
+                code = _explain.BREAKS_RULES
+            elif not n_above[r]:
+                code = _explain.BELOW_MIN_SCORE
+            elif not has_free[r]:
+                code = _explain.MENTORS_AT_CAPACITY
+            else:
+                code = _explain.NOT_SELECTED
+            if code == _explain.BREAKS_RULES:
+                text = _explain.rules_reason(
+                    [(name, int(ruled_out[r, k])) for k, (name, _) in enumerate(broken)],
+                    int(np.count_nonzero(allowed[r])),
+                    run_rules,
+                )
+            else:
+                text = _explain.unmatched_reason(
+                    code, int(n_above[r]), float(best_passing[r]), min_score
+                )
+            j = int(closest[r])
+            obstacle = "not_selected"
+            if excluded[r, j]:
+                obstacle = "excluded"
+            elif any(stop[r, j] for _, stop in broken):
+                obstacle = next(name for name, stop in broken if stop[r, j])
+            elif below[r, j]:
+                obstacle = "below_min_score"
+            elif not free[j]:
+                obstacle = "at_capacity"
+            out.append(
+                Unmatched(
+                    mentee=i,
+                    code=code,
+                    reason=text,
+                    closest=j,
+                    closest_score=float(block[r, j]),
+                    obstacle=obstacle,
+                    obstacle_text=_explain.obstacle_text(obstacle, run_rules, min_score),
+                )
+            )
     return tuple(out)
 
 
@@ -252,14 +337,16 @@ def match(
         (True = excluded) or an integer array of ``(mentee_index, mentor_index)``
         rows. Indices refer to positions in `mentees` and `mentors`.
     parameters : MatchParameters, optional
-        Weights, minimum score, objective, balance, waiting bonus and solver.
+        Weights, hard rules, minimum score, objective, balance, waiting bonus
+        and solver.
 
     Returns
     -------
     MatchResult
         ``pairs`` ordered by mentee, ``unmatched`` mentees with a reason code
-        (``no_eligible_mentor``, ``below_min_score``, ``mentors_at_capacity`` or
-        ``not_selected``), the quality report, the solver used and timings. For
+        (``no_eligible_mentor``, ``all_excluded``, ``breaks_rules``,
+        ``below_min_score``, ``mentors_at_capacity`` or ``not_selected``) and
+        their closest mentor, the quality report, the solver used and timings. For
         the sparse solvers the report's greedy baseline and blocking pairs are
         computed on the candidate lists.
 
@@ -286,7 +373,7 @@ def match(
     >>> result.pairs[0].reason
     'same sector: adult social care; covers 1 of 2 needs: bid writing; both remote'
     >>> round(result.pairs[0].score, 3)
-    0.8
+    0.74
     """
     parameters = parameters if parameters is not None else MatchParameters()
     timings: dict[str, float] = {}
@@ -308,9 +395,10 @@ def match(
 
     feats = features(cohort)
     mentee, mentor = fused_features(feats, parameters.weights, capacity)
+    rules = rule_mask(cohort, parameters.rules)
     min_score = parameters.min_score
     if used == "dense":
-        matrix = eligible_matrix(mentee, mentor, forbid, min_score)
+        matrix = eligible_matrix(mentee, mentor, forbid, min_score, rules)
         ok = matrix > -np.inf
         weights = np.where(ok, matrix, 0.0).astype(np.float64)
         lap("score")
@@ -322,11 +410,11 @@ def match(
     else:
         rows = np.arange(n, dtype=np.int64)
         k = np.full(n, parameters.top_k, np.int64)
-        edges, n_eligible = _candidate_edges(mentee, mentor, rows, k, forbid, min_score)
+        edges, n_eligible = _candidate_edges(mentee, mentor, rows, k, forbid, min_score, rules)
         lap("score")
 
         def widen(rows: I64, k: I64) -> Edges:
-            return _candidate_edges(mentee, mentor, rows, k, forbid, min_score)[0]
+            return _candidate_edges(mentee, mentor, rows, k, forbid, min_score, rules)[0]
 
         mentor_of, edges = solve_widening(
             edges,
@@ -337,13 +425,15 @@ def match(
             parameters.balance,
             bonus,
             widen,
-            lambda rows: eligible_blocks(mentee, mentor, rows, forbid, min_score),
+            lambda rows: eligible_blocks(mentee, mentor, rows, forbid, min_score, rules=rules),
             solve_flow if used == "flow" else solve_sparse,
         )
         lap("solve")
 
     pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, edges)
-    unmatched = _unmatched(cohort, mentee, mentor, forbid, capacity, mentor_of, min_score)
+    unmatched = _unmatched(
+        mentee, mentor, forbid, capacity, mentor_of, min_score, rules, parameters.rules
+    )
     lap("explain")
     report = report_from_edges(edges, capacity, mentor_of, totals)
     lap("report")

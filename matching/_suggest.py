@@ -10,8 +10,8 @@ import numpy.typing as npt
 from . import _explain
 from ._encode import encode_cohort
 from ._match import Pair
-from ._model import MenteeProfile, MentorProfile, Vocabulary, Weights
-from ._scores import score_cohort
+from ._model import MenteeProfile, MentorProfile, Rules, Vocabulary, Weights
+from ._scores import rule_mask, score_cohort
 
 
 def suggest(
@@ -23,6 +23,7 @@ def suggest(
     weights: Weights | None = None,
     min_score: float = 0.0,
     limit: int = 10,
+    rules: Rules | None = None,
 ) -> tuple[Pair, ...]:
     """Rank the mentors one mentee may be paired with, best first.
 
@@ -41,6 +42,8 @@ def suggest(
         Mentors scoring below this are not suggested.
     limit : int
         At most this many suggestions; ``len(mentors)`` lists every eligible one.
+    rules : Rules, optional
+        Hard rules, as in a run; the defaults when omitted (the mentor covers a need).
 
     Returns
     -------
@@ -87,6 +90,9 @@ def suggest(
     scores = score_cohort(cohort, weights)
     total = scores.total[0]
     eligible = scores.compatible[0] & (cap > 0) & ~excluded & (total >= np.float32(min_score))
+    kept = rule_mask(cohort, rules if rules is not None else Rules()).kept(np.zeros(1, np.int64))
+    if kept is not None:
+        eligible &= kept[0]
     candidates = np.flatnonzero(eligible)
     # Stable sort on the negated score keeps the lower index first among ties.
     ranked = candidates[np.argsort(-total[candidates], kind="stable")][:limit]

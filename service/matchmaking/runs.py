@@ -12,6 +12,7 @@ from service import metrics
 from service.crud import audit, profiles
 from service.errors import FieldError, InvalidInput, NotFound
 from service.matchmaking import cohort as cohorts
+from service.matchmaking.eligibility import exclusion_texts
 from service.matchmaking.parameters import match_parameters
 from service.models import (
     MatchRun,
@@ -108,9 +109,11 @@ def trigger(
             "match_run_id": run.id,
             "mentee_id": cohort.mentee_ids[item.mentee],
             "reason_code": item.code,
-            "reason": item.reason[:500],
+            "reason": text[:500],
         }
-        for item in result.unmatched
+        for item, text in zip(
+            result.unmatched, unmatched_texts(session, cohort, result.unmatched), strict=True
+        )
     ]
     if unmatched:
         session.execute(insert(UnmatchedMentee), unmatched)
@@ -143,6 +146,36 @@ def trigger(
     )
     metrics.record_match_run(run)
     return run
+
+
+def unmatched_texts(
+    session: Session, cohort: cohorts.Cohort, items: Sequence[matching.Unmatched]
+) -> list[str]:
+    """Each unmatched mentee's reason, with the closest mentor and what stood in the way."""
+    closest = [
+        (cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest])
+        for item in items
+        if item.closest is not None
+    ]
+    names = profiles.person_refs(session, Mentor, {mentor_id for _, mentor_id in closest})
+    excluded = exclusion_texts(
+        session=session,
+        pairs=[
+            pair
+            for pair, item in zip(closest, (i for i in items if i.closest is not None), strict=True)
+            if item.obstacle == "excluded"
+        ],
+    )
+    texts = []
+    for item in items:
+        if item.closest is None or item.closest_score is None:
+            texts.append(item.reason)
+            continue
+        pair = (cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest])
+        obstacle = excluded[pair] if item.obstacle == "excluded" else item.obstacle_text
+        name = names[pair[1]].name
+        texts.append(f"{item.reason}; closest: {name} ({item.closest_score:.2f}), {obstacle}")
+    return texts
 
 
 def to_public(run: MatchRun) -> MatchRunPublic:

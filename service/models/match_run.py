@@ -87,12 +87,51 @@ class UnmatchedMentee(SQLModel, table=True):
 
 
 class Weights(SQLModel):
+    """Relative weights of the score components; needs come first by default."""
+
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    skills: float = Field(default=0.4, ge=0, le=10)
-    sector: float = Field(default=0.25, ge=0, le=10)
+    skills: float = Field(default=0.64, ge=0, le=10)
+    sector: float = Field(default=0.08, ge=0, le=10)
     region: float = Field(default=0.2, ge=0, le=10)
-    experience: float = Field(default=0.15, ge=0, le=10)
+    experience: float = Field(default=0.08, ge=0, le=10)
+
+
+class SectorRule(StrEnum):
+    none = "none"
+    group = "group"
+    same = "same"
+
+
+class RunRules(SQLModel):
+    """Criteria this run makes hard rules: a pair breaking one is never proposed."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    any_need: bool = Field(
+        default=True,
+        description="The mentor covers at least one need, by the skill or a skill of its group.",
+    )
+    sector: SectorRule = Field(
+        default=SectorRule.none,
+        description="same: the mentor knows the mentee's primary sector; group: its group.",
+    )
+    min_needs: int = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="The mentor offers at least this many of the needs (all, if fewer).",
+    )
+    top_need: bool = Field(default=False, description="The mentor offers a top-priority need.")
+    region_served: bool = Field(
+        default=False, description="The mentor serves the mentee's region, even remotely."
+    )
+    legal_form: bool = Field(
+        default=False, description="The mentor has experience of the mentee's legal form."
+    )
+    peer_for_spin_out: bool = Field(
+        default=False, description="Mentees spinning out get peer mentors only."
+    )
 
 
 class CohortFilter(SQLModel):
@@ -110,6 +149,7 @@ class MatchRunCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     weights: Weights = Field(default_factory=Weights)
+    rules: RunRules = Field(default_factory=RunRules)
     min_score: float = Field(default=0.2, ge=0, le=1, description="Pairs below are never proposed.")
     objective: Objective = Field(
         default=Objective.max_matched,

@@ -21,6 +21,8 @@ EXPECTED_ALL = [
     "MentorProfile",
     "Pair",
     "QualityReport",
+    "RULES",
+    "Rules",
     "STAGES",
     "Scores",
     "UNMATCHED_CODES",
