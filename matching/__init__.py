@@ -32,6 +32,7 @@ from ._report import QualityReport, quality_report
 from ._scores import COMPONENTS, Scores, score_cohort
 from ._solve import Assignment, assign, greedy_assign
 from ._suggest import suggest
+from ._tradeoff import TradeOff
 
 __all__ = [
     "Assignment",
@@ -49,6 +50,7 @@ __all__ = [
     "Rules",
     "STAGES",
     "Scores",
+    "TradeOff",
     "UNMATCHED_CODES",
     "Unmatched",
     "Vocabulary",

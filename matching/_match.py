@@ -37,6 +37,7 @@ from ._solve import (
     solve_sparse,
     solve_widening,
 )
+from ._tradeoff import TradeOff, trade_offs
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
@@ -47,7 +48,8 @@ class Pair:
     """A proposed pair with its score, components, reason and runner-up.
 
     ``mentee`` and ``mentor`` index the input sequences. ``runner_up`` is the
-    mentee's best other eligible mentor (ignoring capacity), or None.
+    mentee's best other eligible mentor (ignoring capacity), or None. When the
+    runner-up scores higher, ``trade_off`` says why the solution did not give it.
     """
 
     mentee: int
@@ -60,6 +62,7 @@ class Pair:
     reason: str
     runner_up: int | None
     runner_up_score: float | None
+    trade_off: TradeOff | None = None
 
 
 @dataclass(frozen=True)
@@ -281,13 +284,13 @@ def _pairs(
     feats: Features,
     parameters: MatchParameters,
     mentor_of: I64,
-    edges: Edges,
+    runner: I64,
+    why: Mapping[int, TradeOff],
 ) -> tuple[tuple[Pair, ...], npt.NDArray[np.float64]]:
     rows = np.flatnonzero(mentor_of >= 0).astype(np.int64)
     cols = mentor_of[rows]
     comps = pair_components(feats, rows, cols)
     totals = pair_totals(comps, parameters.weights)
-    runner, _ = _runner_up(edges, mentor_of)
     runner_rows = rows[runner[rows] >= 0]
     runner_scores = np.full(cohort.n_mentees, np.nan)
     runner_scores[runner_rows] = pair_totals(
@@ -308,6 +311,7 @@ def _pairs(
                 reason=_explain.pair_reason(cohort, vocabulary, i, j),
                 runner_up=ru if ru >= 0 else None,
                 runner_up_score=float(runner_scores[i]) if ru >= 0 else None,
+                trade_off=why.get(i),
             )
         )
     return tuple(pairs), totals
@@ -400,6 +404,7 @@ def match(
     if used == "dense":
         matrix = eligible_matrix(mentee, mentor, forbid, min_score, rules)
         ok = matrix > -np.inf
+        n_eligible = np.count_nonzero(ok, axis=1).astype(np.int64)
         weights = np.where(ok, matrix, 0.0).astype(np.float64)
         lap("score")
         mentor_of = solve_dense(
@@ -430,7 +435,20 @@ def match(
         )
         lap("solve")
 
-    pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, edges)
+    runner, runner_score = _runner_up(edges, mentor_of)
+    why = trade_offs(
+        mentee,
+        mentor,
+        forbid,
+        rules,
+        min_score,
+        capacity,
+        mentor_of,
+        n_eligible,
+        runner,
+        runner_score,
+    )
+    pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, runner, why)
     unmatched = _unmatched(
         mentee, mentor, forbid, capacity, mentor_of, min_score, rules, parameters.rules
     )

@@ -243,6 +243,17 @@ class RuleMask:
             out = ok if out is None else np.logical_and(out, ok, out=out)
         return out
 
+    def kept_pairs(self, rows: I64, cols: I64) -> Bool | None:
+        """Whether each pair ``(rows[p], cols[p])`` keeps every rule; None without rules."""
+        out: Bool | None = None
+        for rule in self.rules:
+            if rule.table is not None and rule.inverse is not None:
+                ok: Bool = rule.table[rule.inverse[rows], cols]
+            else:
+                ok = np.einsum("pd,dp->p", rule.mentee[rows], rule.mentor_t[:, cols]) > 0.5
+            out = ok if out is None else out & ok
+        return out
+
     def broken(self, rows: I64) -> list[tuple[str, Bool]]:
         """Each rule's name and where the pairs of `rows` break it."""
         return [(rule.name, ~rule.kept(rows)) for rule in self.rules]

@@ -90,7 +90,7 @@ def trigger(
             "components": {
                 name: round(float(getattr(pair, name)), 4) for name in matching.COMPONENTS
             },
-            "reason": pair.reason[:1000],
+            "reason": reason[:1000],
             "runner_up_mentor_id": (
                 cohort.mentor_ids[pair.runner_up] if pair.runner_up is not None else None
             ),
@@ -100,7 +100,9 @@ def trigger(
             "status": ProposalStatus.proposed.value,
             "decision_note": "",
         }
-        for pair in result.pairs
+        for pair, reason in zip(
+            result.pairs, proposal_texts(session, cohort, result.pairs), strict=True
+        )
     ]
     if proposals:
         session.execute(insert(Proposal), proposals)
@@ -146,6 +148,27 @@ def trigger(
     )
     metrics.record_match_run(run)
     return run
+
+
+def proposal_texts(
+    session: Session, cohort: cohorts.Cohort, pairs: Sequence[matching.Pair]
+) -> list[str]:
+    """Each proposal's reason, and why it is not the mentee's best eligible mentor if so."""
+    offs = [pair.trade_off for pair in pairs if pair.trade_off is not None]
+    mentors = profiles.person_refs(session, Mentor, {cohort.mentor_ids[t.better] for t in offs})
+    mentees = profiles.person_refs(
+        session, Mentee, {cohort.mentee_ids[t.displaced] for t in offs if t.displaced is not None}
+    )
+    texts = []
+    for pair in pairs:
+        t = pair.trade_off
+        if t is None:
+            texts.append(pair.reason)
+            continue
+        better = mentors[cohort.mentor_ids[t.better]].name
+        displaced = mentees[cohort.mentee_ids[t.displaced]].name if t.displaced is not None else ""
+        texts.append(f"{pair.reason}; {t.text(better, displaced)}")
+    return texts
 
 
 def unmatched_texts(

@@ -25,6 +25,7 @@ EXPECTED_ALL = [
     "Rules",
     "STAGES",
     "Scores",
+    "TradeOff",
     "UNMATCHED_CODES",
     "Unmatched",
     "Vocabulary",

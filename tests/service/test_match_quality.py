@@ -179,3 +179,37 @@ def test_unmatched_reason_names_the_rejection(
         "every mentor who could meet this mentee is excluded for them; "
         f"closest: Pat Lowe ({proposal['score']:.2f}), was rejected for this mentee (Met before.)"
     )
+
+
+def test_a_weaker_proposal_says_who_has_the_better_mentor_and_why(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    readme_cohort(client, coordinator)
+    # A second mentee wanting pricing most: Jo Adams fits best, but Lee Brown meets only
+    # in person in London, where Jo Adams is the only mentor.
+    post(
+        client,
+        coordinator,
+        "/mentees",
+        **mentee_payload(
+            name="Kim Hale",
+            primary_sector="community_health",
+            needs=[{"skill": "pricing", "priority": 3}],
+            region="north_west",
+            meeting_mode="remote",
+        ),
+    )
+    jo = client.get("/mentors", headers=coordinator, params={"q": "Jo Adams"}).json()["data"][0]
+    client.patch(f"/mentors/{jo['id']}", headers=coordinator, json={"capacity": 1})
+    run = post(client, coordinator, "/match-runs")
+    by_mentee = proposals_by_mentee(client, coordinator, run["id"])
+    kim = by_mentee["Kim Hale"]
+    assert kim["mentor"]["name"] != "Jo Adams"
+    assert kim["runner_up"]["name"] == "Jo Adams"
+    assert kim["runner_up_score"] > kim["score"]
+    assert kim["reason"].endswith(
+        f"; not the best eligible mentor: Jo Adams ({kim['runner_up_score']:.2f}) is proposed "
+        "to Lee Brown, who has no other eligible mentor; swapping them would leave Lee Brown "
+        "unmatched"
+    )
+    assert by_mentee["Lee Brown"]["mentor"]["name"] == "Jo Adams"
