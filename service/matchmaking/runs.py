@@ -77,7 +77,12 @@ def trigger(
         greedy_matched_count=report.greedy_matched,
         greedy_total_score=round(report.greedy_total_score, 4),
         duration_ms=0.0,
+        final=data.final,
+        mentees_with_waiting_bonus=sum(
+            1 for mentee in cohort.mentees if mentee.waited and parameters.waiting_bonus
+        ),
     )
+    bonus = [round(parameters.waiting_bonus * mentee.waited, 4) for mentee in cohort.mentees]
     session.add(run)
     session.flush()
     proposals = [
@@ -99,6 +104,7 @@ def trigger(
             ),
             "status": ProposalStatus.proposed.value,
             "decision_note": "",
+            "waiting_bonus": bonus[pair.mentee],
         }
         for pair, reason in zip(
             result.pairs, proposal_texts(session, cohort, result.pairs), strict=True
@@ -112,6 +118,7 @@ def trigger(
             "mentee_id": cohort.mentee_ids[item.mentee],
             "reason_code": item.code,
             "reason": text[:500],
+            "waiting_bonus": bonus[item.mentee],
         }
         for item, text in zip(
             result.unmatched, unmatched_texts(session, cohort, result.unmatched), strict=True
@@ -284,6 +291,7 @@ def unmatched_page(
             mentee=mentees[row.mentee_id],  # type: ignore[index]
             reason_code=row.reason_code,
             reason=row.reason,
+            waiting_bonus=row.waiting_bonus,
         )
         for row in rows
     ]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from annotated_types import Interval
 from pydantic import ConfigDict
-from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
@@ -59,6 +59,11 @@ class MatchRun(SQLModel, table=True):
     greedy_matched_count: int
     greedy_total_score: float
     duration_ms: float
+    # A final run counts as waited for by the mentees it leaves out, even undecided.
+    final: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    mentees_with_waiting_bonus: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, default=0)
+    )
 
 
 class Proposal(SQLModel, table=True):
@@ -74,6 +79,7 @@ class Proposal(SQLModel, table=True):
     status: ProposalStatus = Field(default=ProposalStatus.proposed, sa_type=String(16))
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_note: str = Field(default="", max_length=500)
+    waiting_bonus: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
 
 
 class UnmatchedMentee(SQLModel, table=True):
@@ -84,6 +90,7 @@ class UnmatchedMentee(SQLModel, table=True):
     mentee_id: int | None = _fk("mentee")
     reason_code: str = Field(max_length=32)
     reason: str = Field(max_length=500)
+    waiting_bonus: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
 
 
 class Weights(SQLModel):
@@ -160,7 +167,16 @@ class MatchRunCreate(SQLModel):
         default=0.0, ge=0, le=1, description="Penalty per extra mentee of one mentor."
     )
     waiting_bonus: float = Field(
-        default=0.05, ge=0, le=1, description="Priority per earlier run a mentee waited."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Priority per earlier run a mentee waited: a run whose proposals were "
+        "decided (one accepted or rejected is enough), or a run marked final.",
+    )
+    final: bool = Field(
+        default=False,
+        description="Count this run as waited for by the mentees it leaves out, "
+        "even before any of its proposals is decided (trial runs do not count).",
     )
     solver: Solver = Solver.auto
     cohort: CohortFilter = Field(default_factory=CohortFilter)
@@ -183,6 +199,11 @@ class MatchRunPublic(SQLModel):
     extra_matched_over_greedy: int
     score_gain_over_greedy: float
     duration_ms: float
+    final: bool
+    mentees_with_waiting_bonus: int = Field(
+        description="Mentees whose pairs got the waiting bonus in this run; each proposal "
+        "and unmatched mentee carries its own bonus."
+    )
 
 
 class MatchRunsPublic(SQLModel):
@@ -209,6 +230,7 @@ class ProposalPublic(SQLModel):
     status: ProposalStatus
     decided_at: datetime | None
     decision_note: str
+    waiting_bonus: float
 
 
 class ProposalsPublic(SQLModel):
@@ -220,6 +242,7 @@ class UnmatchedPublic(SQLModel):
     mentee: PersonRef
     reason_code: str
     reason: str
+    waiting_bonus: float
 
 
 class UnmatchedListPublic(SQLModel):

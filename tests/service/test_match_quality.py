@@ -213,3 +213,50 @@ def test_a_weaker_proposal_says_who_has_the_better_mentor_and_why(
         "unmatched"
     )
     assert by_mentee["Lee Brown"]["mentor"]["name"] == "Jo Adams"
+
+
+def unmatched_of(client: TestClient, headers: dict[str, str], run_id: int) -> list[Any]:
+    response = client.get(f"/match-runs/{run_id}/unmatched", headers=headers)
+    return response.json()["data"]  # type: ignore[no-any-return]
+
+
+def test_waiting_bonus_counts_decided_or_final_runs_only(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    post(client, coordinator, "/mentors", **mentor_payload(capacity=1))
+    weaker = post(
+        client,
+        coordinator,
+        "/mentees",
+        **mentee_payload(name="Weaker Fit", needs=[{"skill": "pricing", "priority": 1}]),
+    )["mentee"]["id"]
+    post(client, coordinator, "/mentees", **mentee_payload(name="Better Fit"))
+    body = {"waiting_bonus": 0.5}
+    for _ in range(10):  # trial runs nobody decides on
+        trial = post(client, coordinator, "/match-runs", **body)
+        assert trial["mentees_with_waiting_bonus"] == 0
+        (proposal,) = proposals_by_mentee(client, coordinator, trial["id"]).values()
+        assert proposal["mentee"]["name"] == "Better Fit"
+        assert proposal["waiting_bonus"] == 0
+    (left,) = unmatched_of(client, coordinator, trial["id"])
+    assert (left["mentee"]["id"], left["waiting_bonus"]) == (weaker, 0)
+
+    final = post(client, coordinator, "/match-runs", final=True, **body)
+    assert final["final"] is True
+    after_final = post(client, coordinator, "/match-runs", **body)
+    assert after_final["mentees_with_waiting_bonus"] == 1
+    (proposal,) = proposals_by_mentee(client, coordinator, after_final["id"]).values()
+    assert (proposal["mentee"]["name"], proposal["waiting_bonus"]) == ("Weaker Fit", 0.5)
+
+    # Deciding on a trial run makes it count too: one more run waited.
+    (trial_proposal,) = proposals_by_mentee(client, coordinator, trial["id"]).values()
+    rejected = client.post(
+        f"/match-runs/{trial['id']}/proposals/{trial_proposal['id']}/reject",
+        headers=coordinator,
+        json={"reason": "Trying another mentor."},
+    )
+    assert rejected.status_code == 200, rejected.text
+    # The better fit is now excluded from the mentor, so only the weaker one is considered.
+    last = post(client, coordinator, "/match-runs", **body)
+    (proposal,) = proposals_by_mentee(client, coordinator, last["id"]).values()
+    assert (proposal["mentee"]["name"], proposal["waiting_bonus"]) == ("Weaker Fit", 1.0)
