@@ -31,7 +31,7 @@ from ._model import (
 from ._report import QualityReport, quality_report
 from ._scores import COMPONENTS, Scores, score_cohort
 from ._solve import Assignment, assign, greedy_assign
-from ._suggest import suggest
+from ._suggest import pair_conflicts, suggest
 from ._tradeoff import TradeOff
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "encode_cohort",
     "greedy_assign",
     "match",
+    "pair_conflicts",
     "quality_report",
     "score_cohort",
     "suggest",

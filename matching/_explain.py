@@ -24,23 +24,7 @@ UNMATCHED_CODES: tuple[str, ...] = (
 
 
 def rule_text(name: str, rules: Rules) -> str:
-    """A rule as a coordinator names it, e.g. ``covers at least 2 needs``."""
-    if name == "any_need":
-        return "covers at least one need (the skill or its group)"
-    if name == "sector":
-        return "same sector" if rules.sector == "same" else "same sector group"
-    if name == "min_needs":
-        noun = "need" if rules.min_needs == 1 else "needs"
-        return f"offers at least {rules.min_needs} {noun} (all, if fewer)"
-    if name == "top_need":
-        return "offers the top-priority need"
-    if name == "region_served":
-        return "serves the mentee's region"
-    if name == "legal_form":
-        return "knows the mentee's legal form"
-    if name == "peer_for_spin_out":
-        return "a peer mentor for a mentee spinning out"
-    raise ValueError(f"unknown rule {name!r}")
+    return rules.describe(name)
 
 
 def rules_reason(ruled_out: Sequence[tuple[str, int]], n_allowed: int, rules: Rules) -> str:

@@ -151,6 +151,25 @@ class Rules:
         if not 0 <= self.min_needs <= 8:
             raise ValueError("min_needs must be between 0 and 8")
 
+    def describe(self, name: str) -> str:
+        """A rule as a coordinator names it, e.g. ``offers at least 2 needs (all, if fewer)``."""
+        if name == "any_need":
+            return "covers at least one need (the skill or its group)"
+        if name == "sector":
+            return "same sector" if self.sector == "same" else "same sector group"
+        if name == "min_needs":
+            noun = "need" if self.min_needs == 1 else "needs"
+            return f"offers at least {self.min_needs} {noun} (all, if fewer)"
+        if name == "top_need":
+            return "offers the top-priority need"
+        if name == "region_served":
+            return "serves the mentee's region"
+        if name == "legal_form":
+            return "knows the mentee's legal form"
+        if name == "peer_for_spin_out":
+            return "a peer mentor for a mentee spinning out"
+        raise ValueError(f"unknown rule {name!r}")
+
     def active(self) -> tuple[str, ...]:
         """Names of the rules in force, in `RULES` order."""
         return tuple(name for name in RULES if getattr(self, name) not in (False, 0, "none"))

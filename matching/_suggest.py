@@ -111,3 +111,41 @@ def suggest(
         )
         for j in ranked
     )
+
+
+def pair_conflicts(
+    mentee: MenteeProfile,
+    mentor: MentorProfile,
+    vocabulary: Vocabulary,
+    rules: Rules | None = None,
+) -> tuple[str, ...]:
+    """What rules out one pair in a run, capacity and exclusions aside.
+
+    Parameters
+    ----------
+    mentee : MenteeProfile
+    mentor : MentorProfile
+    vocabulary : Vocabulary
+    rules : Rules, optional
+        The defaults when omitted (the mentor covers a need).
+
+    Returns
+    -------
+    tuple of str
+        ``'meeting'`` when meeting modes and regions rule the pair out, then the
+        names of the rules it breaks (see `Rules`); empty when a run could propose it.
+
+    Examples
+    --------
+    >>> vocab = Vocabulary(sectors={"care": "health"}, skills={"bids": "money", "hr": "people"},
+    ...                    regions=("north", "south"), legal_forms=("cic",))
+    >>> mentee = MenteeProfile("care", (("bids", 3),), "north", "in_person", "cic", "exploring")
+    >>> mentor = MentorProfile(("care",), ("hr",), (), False, 2, "south", "either")
+    >>> pair_conflicts(mentee, mentor, vocab)
+    ('meeting', 'any_need')
+    """
+    cohort = encode_cohort([mentee], [mentor], vocabulary)
+    found = [] if score_cohort(cohort).compatible[0, 0] else ["meeting"]
+    mask = rule_mask(cohort, rules if rules is not None else Rules())
+    found += [name for name, broken in mask.broken(np.zeros(1, np.int64)) if broken[0, 0]]
+    return tuple(found)

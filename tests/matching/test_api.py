@@ -34,6 +34,7 @@ EXPECTED_ALL = [
     "encode_cohort",
     "greedy_assign",
     "match",
+    "pair_conflicts",
     "quality_report",
     "score_cohort",
     "suggest",

@@ -1,4 +1,7 @@
-"""Waiting bonus: runs can be marked final; proposals and unmatched mentees record their bonus.
+"""Runs can be marked final; bonuses recorded; manual pairings record an override.
+
+Waiting bonus: a run can be marked final, and its proposals and unmatched mentees
+record their bonus. A manual pairing made despite a soft conflict records why.
 
 Revision ID: 0010
 Revises: 0009
@@ -31,8 +34,15 @@ def upgrade() -> None:
     with op.batch_alter_table("unmatched_mentee") as batch:
         batch.add_column(sa.Column("waiting_bonus", sa.Float(), nullable=False, server_default="0"))
 
+    with op.batch_alter_table("pairing") as batch:
+        batch.add_column(
+            sa.Column("override_reason", sa.String(length=500), nullable=False, server_default="")
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("pairing") as batch:
+        batch.drop_column("override_reason")
     with op.batch_alter_table("unmatched_mentee") as batch:
         batch.drop_column("waiting_bonus")
     with op.batch_alter_table("proposal") as batch:
