@@ -398,8 +398,12 @@ def match(
     lap("encode")
 
     feats = features(cohort)
-    mentee, mentor = fused_features(feats, parameters.weights, capacity)
-    rules = rule_mask(cohort, parameters.rules)
+    plain_mentee, plain_mentor = fused_features(feats, parameters.weights, capacity)
+    all_rules = rule_mask(cohort, parameters.rules)
+    extra_mentee, extra_mentor = all_rules.fused_columns(n, cohort.n_mentors)
+    mentee = np.ascontiguousarray(np.hstack([plain_mentee, extra_mentee]), np.float32)
+    mentor = np.ascontiguousarray(np.hstack([plain_mentor, extra_mentor]), np.float32)
+    rules = all_rules.residual()
     min_score = parameters.min_score
     if used == "dense":
         matrix = eligible_matrix(mentee, mentor, forbid, min_score, rules)
@@ -440,7 +444,7 @@ def match(
         mentee,
         mentor,
         forbid,
-        rules,
+        all_rules,
         min_score,
         capacity,
         mentor_of,
@@ -449,8 +453,17 @@ def match(
         runner_score,
     )
     pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, runner, why)
+    # Without the rules' penalty columns, so that a broken rule is told from a
+    # meeting that cannot happen.
     unmatched = _unmatched(
-        mentee, mentor, forbid, capacity, mentor_of, min_score, rules, parameters.rules
+        plain_mentee,
+        plain_mentor,
+        forbid,
+        capacity,
+        mentor_of,
+        min_score,
+        all_rules,
+        parameters.rules,
     )
     lap("explain")
     report = report_from_edges(edges, capacity, mentor_of, totals)

@@ -46,6 +46,9 @@ ESTABLISHED = STAGES.index("established")
 SPINNING_OUT = STAGES.index("spinning_out")
 # A rule's distinct mentee rows above this are multiplied out per block instead.
 _RULE_TABLE_ROWS = 1024
+# A rule with at most this many distinct mentee rows joins the fused product as a
+# penalty column per row, which costs less than masking every block afterwards.
+_RULE_FUSED_ROWS = 64
 # A penalty large enough that any incompatible pair ends far below every
 # eligible one in the fused product, yet small enough to keep float32 precise.
 _PENALTY = 4.0
@@ -169,7 +172,9 @@ def _rule_features(cohort: Cohort, name: str, rules: Rules) -> tuple[F32, F32]:
     skills = cohort.mentor_skills.astype(np.float32)
     if name == "any_need":
         groups = _onehot(cohort.skill_group_of, len(cohort.skill_group_codes))
-        return (needs > 0).astype(np.float32) @ groups, (skills @ groups > 0).astype(np.float32)
+        # Indicators, not counts: few distinct rows, one per set of needed groups.
+        needed = ((needs > 0).astype(np.float32) @ groups > 0).astype(np.float32)
+        return needed, (skills @ groups > 0).astype(np.float32)
     if name == "sector":
         if rules.sector == "same":
             return _onehot(cohort.mentee_sector, len(cohort.sector_codes)), _floats(
@@ -217,6 +222,10 @@ class _Rule:
     inverse: I64 | None
     table: Bool | None
 
+    @property
+    def fusable(self) -> bool:
+        return self.table is not None and self.table.shape[0] <= _RULE_FUSED_ROWS
+
     def kept(self, rows: I64) -> Bool:
         if self.table is not None and self.inverse is not None:
             result: Bool = self.table[self.inverse[rows]]
@@ -230,6 +239,22 @@ class RuleMask:
     """The hard rules of a run, evaluated block by block."""
 
     rules: tuple[_Rule, ...]
+
+    def fused_columns(self, n: int, m: int) -> tuple[F32, F32]:
+        """Mentee and mentor columns whose product is ``-_PENALTY`` where a pair breaks
+        a rule with few distinct mentee rows, else 0; see `residual`."""
+        mentee, mentor = [np.zeros((n, 0), np.float32)], [np.zeros((m, 0), np.float32)]
+        for rule in self.rules:
+            if rule.fusable:
+                assert rule.table is not None
+                assert rule.inverse is not None
+                mentee.append(_onehot(rule.inverse.astype(np.int32), rule.table.shape[0]))
+                mentor.append((-_PENALTY * ~rule.table).T.astype(np.float32))
+        return np.hstack(mentee), np.hstack(mentor)
+
+    def residual(self) -> RuleMask:
+        """The rules `fused_columns` leaves out, to apply block by block."""
+        return RuleMask(tuple(rule for rule in self.rules if not rule.fusable))
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -176,10 +176,12 @@ def with_kinds(mentors, rng):
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("table_rows", [0, 1024])
-def test_runs_keep_exactly_the_pairs_the_rules_allow(seed, table_rows, monkeypatch):
-    # 0 table rows multiplies every rule out; 1024 looks every rule up in its table.
+@pytest.mark.parametrize(("table_rows", "fused_rows"), [(0, 0), (1024, 0), (1024, 64)])
+def test_runs_keep_exactly_the_pairs_the_rules_allow(seed, table_rows, fused_rows, monkeypatch):
+    # 0 table rows multiplies every rule out per block; 1024 looks every rule up in its
+    # table; 64 fused rows folds the rules with few distinct rows into the product.
     monkeypatch.setattr(_scores, "_RULE_TABLE_ROWS", table_rows)
+    monkeypatch.setattr(_scores, "_RULE_FUSED_ROWS", fused_rows)
     rng = np.random.default_rng(seed)
     mentees, mentors = random_cohort(seed, 14, 6)
     mentors = with_kinds(mentors, rng)
