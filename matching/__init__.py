@@ -5,7 +5,8 @@ optionally ortools for the ``'flow'`` solver); it does no I/O.
 
 Typical use is one call to `match`; the lower-level `encode_cohort`,
 `score_cohort`, `assign`, `greedy_assign` and `quality_report` work on arrays;
-`suggest` ranks the eligible mentors of one mentee.
+`suggest` ranks the eligible mentors of one mentee; `calibrate` fits weights to
+the outcomes of finished pairings.
 
 Errors: invalid input raises the built-in ``ValueError`` with an exact message
 (shape mismatch, NaN, negative capacity, unknown code, parameter, objective or
@@ -13,6 +14,7 @@ solver). An infeasible problem is never an error: mentees are left unmatched,
 each with a reason code from `UNMATCHED_CODES`.
 """
 
+from ._calibrate import Calibration, calibrate
 from ._encode import Cohort, encode_cohort
 from ._explain import UNMATCHED_CODES
 from ._match import MatchResult, Pair, Unmatched, match
@@ -37,6 +39,7 @@ from ._tradeoff import TradeOff
 __all__ = [
     "Assignment",
     "COMPONENTS",
+    "Calibration",
     "Cohort",
     "MEETING_MODES",
     "MENTOR_KINDS",
@@ -56,6 +59,7 @@ __all__ = [
     "Vocabulary",
     "Weights",
     "assign",
+    "calibrate",
     "encode_cohort",
     "greedy_assign",
     "match",
