@@ -182,26 +182,22 @@ def unmatched_texts(
     session: Session, cohort: cohorts.Cohort, items: Sequence[matching.Unmatched]
 ) -> list[str]:
     """Each unmatched mentee's reason, with the closest mentor and what stood in the way."""
-    closest = [
-        (cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest])
-        for item in items
-        if item.closest is not None
-    ]
-    names = profiles.person_refs(session, Mentor, {mentor_id for _, mentor_id in closest})
+
+    def ids(item: matching.Unmatched) -> tuple[int, int]:
+        assert item.closest is not None
+        return cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest]
+
+    named = [item for item in items if item.closest is not None]
+    names = profiles.person_refs(session, Mentor, {ids(item)[1] for item in named})
     excluded = exclusion_texts(
-        session=session,
-        pairs=[
-            pair
-            for pair, item in zip(closest, (i for i in items if i.closest is not None), strict=True)
-            if item.obstacle == "excluded"
-        ],
+        session=session, pairs=[ids(item) for item in named if item.obstacle == "excluded"]
     )
     texts = []
     for item in items:
         if item.closest is None or item.closest_score is None:
             texts.append(item.reason)
             continue
-        pair = (cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest])
+        pair = ids(item)
         obstacle = excluded[pair] if item.obstacle == "excluded" else item.obstacle_text
         name = names[pair[1]].name
         texts.append(f"{item.reason}; closest: {name} ({item.closest_score:.2f}), {obstacle}")
