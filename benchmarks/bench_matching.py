@@ -110,7 +110,7 @@ def naive_pair(a: MenteeProfile, b: MentorProfile, vocab: Vocabulary) -> float:
     young = a.stage != "established"
     other = (0.5 if b.led_spin_out else 0.0) if young else 0.05 * min(b.years_experience, 10)
     experience = (0.5 if a.legal_form in b.legal_forms else 0.0) + other
-    return 0.4 * skills + 0.25 * sector + 0.2 * region + 0.15 * experience
+    return 0.64 * skills + 0.08 * sector + 0.2 * region + 0.08 * experience
 
 
 def naive_seconds_per_pair(

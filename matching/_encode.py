@@ -52,6 +52,7 @@ class Cohort:
     mentor_led_spin_out: BoolArray
     mentor_years: IntArray
     mentor_capacity: IntArray
+    mentor_peer: BoolArray
 
     @property
     def n_mentees(self) -> int:
@@ -163,6 +164,7 @@ def encode_cohort(
     mentor_led_spin_out = np.zeros(m, np.bool_)
     mentor_years = np.zeros(m, np.int32)
     mentor_capacity = np.zeros(m, np.int32)
+    mentor_peer = np.zeros(m, np.bool_)
     for j, mentor in enumerate(mentors):
         who = f"mentor {j}"
         for code in mentor.sectors:
@@ -183,6 +185,7 @@ def encode_cohort(
         mentor_led_spin_out[j] = bool(mentor.led_spin_out)
         mentor_years[j] = mentor.years_experience
         mentor_capacity[j] = mentor.capacity
+        mentor_peer[j] = mentor.kind == "peer"
 
     return Cohort(
         sector_codes=sector_codes,
@@ -213,4 +216,5 @@ def encode_cohort(
         mentor_led_spin_out=mentor_led_spin_out,
         mentor_years=mentor_years,
         mentor_capacity=mentor_capacity,
+        mentor_peer=mentor_peer,
     )

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._encode import EITHER, IN_PERSON, REMOTE, Cohort
-from ._model import Vocabulary
+from ._model import Rules, Vocabulary
 
 NO_ELIGIBLE_MENTOR = "no_eligible_mentor"
+ALL_EXCLUDED = "all_excluded"
+BREAKS_RULES = "breaks_rules"
 BELOW_MIN_SCORE = "below_min_score"
 MENTORS_AT_CAPACITY = "mentors_at_capacity"
 NOT_SELECTED = "not_selected"
 UNMATCHED_CODES: tuple[str, ...] = (
+    ALL_EXCLUDED,
     BELOW_MIN_SCORE,
+    BREAKS_RULES,
     MENTORS_AT_CAPACITY,
     NO_ELIGIBLE_MENTOR,
     NOT_SELECTED,
 )
+
+
+def rule_text(name: str, rules: Rules) -> str:
+    return rules.describe(name)
+
+
+def rules_reason(ruled_out: Sequence[tuple[str, int]], n_allowed: int, rules: Rules) -> str:
+    """E.g. ``all 3 mentors who could meet break a rule of this run: covers ... (3)``."""
+    parts = [f"{rule_text(name, rules)} rules out {count}" for name, count in ruled_out if count]
+    noun = "the only mentor" if n_allowed == 1 else f"all {n_allowed} mentors"
+    return f"{noun} who could meet break a rule of this run: {'; '.join(parts)}"
+
+
+def obstacle_text(obstacle: str, rules: Rules, min_score: float) -> str:
+    """What kept an unmatched mentee's closest mentor from them."""
+    if obstacle == "excluded":
+        return "excluded for this mentee"
+    if obstacle == "below_min_score":
+        return f"scores below the minimum score {min_score:.2f}"
+    if obstacle == "at_capacity":
+        return "has no place left after this run's proposals"
+    if obstacle == "not_selected":
+        return "has a place, but the objective left this mentee out"
+    return f"breaks the rule: {rule_text(obstacle, rules)}"
 
 
 def _join(labels: list[str]) -> str:
@@ -67,7 +97,9 @@ def pair_reason(cohort: Cohort, vocabulary: Vocabulary, i: int, j: int) -> str:
 
 def unmatched_reason(code: str, n_eligible: int, best_score: float, min_score: float) -> str:
     if code == NO_ELIGIBLE_MENTOR:
-        return "no eligible mentor: meeting mode, region, exclusions or capacity rule out all"
+        return "no mentor with a place can meet this mentee: meeting mode and region rule out all"
+    if code == ALL_EXCLUDED:
+        return "every mentor who could meet this mentee is excluded for them"
     if code == BELOW_MIN_SCORE:
         return f"best score {best_score:.2f} is below the minimum score {min_score:.2f}"
     if code == MENTORS_AT_CAPACITY:

@@ -11,17 +11,20 @@ import numpy.typing as npt
 
 from . import _explain
 from ._encode import Cohort, encode_cohort
-from ._model import MatchParameters, MenteeProfile, MentorProfile, Vocabulary
+from ._model import MatchParameters, MenteeProfile, MentorProfile, Rules, Vocabulary
 from ._report import QualityReport, report_from_edges
 from ._scores import (
     SCORE_TOLERANCE,
     Features,
+    RuleMask,
     eligible_blocks,
     eligible_matrix,
     features,
+    forbidden_cells,
     fused_features,
     pair_components,
     pair_totals,
+    rule_mask,
     top_candidates,
 )
 from ._solve import (
@@ -34,6 +37,7 @@ from ._solve import (
     solve_sparse,
     solve_widening,
 )
+from ._tradeoff import TradeOff, trade_offs
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
@@ -44,7 +48,8 @@ class Pair:
     """A proposed pair with its score, components, reason and runner-up.
 
     ``mentee`` and ``mentor`` index the input sequences. ``runner_up`` is the
-    mentee's best other eligible mentor (ignoring capacity), or None.
+    mentee's best other eligible mentor (ignoring capacity), or None. When the
+    runner-up scores higher, ``trade_off`` says why the solution did not give it.
     """
 
     mentee: int
@@ -57,15 +62,26 @@ class Pair:
     reason: str
     runner_up: int | None
     runner_up_score: float | None
+    trade_off: TradeOff | None = None
 
 
 @dataclass(frozen=True)
 class Unmatched:
-    """An unmatched mentee with a reason code (see `UNMATCHED_CODES`) and text."""
+    """An unmatched mentee with a reason code (see `UNMATCHED_CODES`) and text.
+
+    ``closest`` is the best-scoring mentor who has a place and can meet the
+    mentee, or None; ``obstacle`` says what stood between them: ``'excluded'``,
+    a rule name (see `Rules`), ``'below_min_score'``, ``'at_capacity'`` or
+    ``'not_selected'``; ``obstacle_text`` says it in words.
+    """
 
     mentee: int
     code: str
     reason: str
+    closest: int | None = None
+    closest_score: float | None = None
+    obstacle: str = ""
+    obstacle_text: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,14 +133,22 @@ def _capacity(capacities: npt.ArrayLike | None, cohort: Cohort) -> I64:
 
 
 def _candidate_edges(
-    mentee: F32, mentor: F32, rows: I64, k: I64, forbidden: I64, min_score: float
+    mentee: F32,
+    mentor: F32,
+    rows: I64,
+    k: I64,
+    forbidden: I64,
+    min_score: float,
+    rules: RuleMask,
 ) -> tuple[Edges, I64]:
     """Top-``k[r]`` edges of each row (rows increasing) and eligible counts."""
     out_rows, out_cols, out_vals = [], [], []
     n_eligible = np.zeros(rows.shape[0], np.int64)
     for kval in np.unique(k):
         pick = k == kval
-        cands = top_candidates(mentee, mentor, rows[pick], forbidden, min_score, int(kval))
+        cands = top_candidates(
+            mentee, mentor, rows[pick], forbidden, min_score, int(kval), rules=rules
+        )
         n_eligible[pick] = cands.n_eligible
         valid = cands.cols >= 0
         out_rows.append(np.broadcast_to(rows[pick][:, None], valid.shape)[valid])
@@ -158,35 +182,99 @@ def _runner_up(edges: Edges, mentor_of: I64) -> tuple[I64, F32]:
 
 
 def _unmatched(
-    cohort: Cohort,
     mentee: F32,
     mentor: F32,
     forbidden: I64,
     capacity: I64,
     mentor_of: I64,
     min_score: float,
+    rules: RuleMask,
+    run_rules: Rules,
 ) -> tuple[Unmatched, ...]:
+    """Why each unmatched mentee was left out, from the filters a pair passes in turn.
+
+    A mentor is a candidate when both can meet and it has a place in the run;
+    then come exclusions, the rules in force, the minimum score, and places
+    still free after the assignment. The first filter that leaves nobody names
+    the reason, and the best-scoring candidate is named with the filter that
+    stopped it.
+    """
     rows = np.flatnonzero(mentor_of < 0).astype(np.int64)
-    load = np.bincount(mentor_of[mentor_of >= 0], minlength=cohort.n_mentors)
+    m = mentor.shape[0]
+    if m == 0:
+        text = _explain.unmatched_reason(_explain.NO_ELIGIBLE_MENTOR, 0, 0.0, min_score)
+        return tuple(Unmatched(int(i), _explain.NO_ELIGIBLE_MENTOR, text) for i in rows)
+    load = np.bincount(mentor_of[mentor_of >= 0], minlength=m)
     free = load < capacity
+    threshold = np.float32(min_score - SCORE_TOLERANCE)
+    no_pairs = np.zeros((0, 2), np.int64)
     out: list[Unmatched] = []
-    # Scored again with no minimum, to tell "below the minimum" from "none at all".
-    for where, block in eligible_blocks(mentee, mentor, rows, forbidden, 0.0):
-        above = block >= np.float32(min_score - SCORE_TOLERANCE)
+    # Unmasked products: incompatible pairs and mentors without places sit far below 0.
+    for where, block in eligible_blocks(mentee, mentor, rows, no_pairs, 0.0, mask=False):
+        chunk = rows[where]
+        candidate = block > -1.0
+        excluded = np.zeros(block.shape, bool)
+        excluded[forbidden_cells(chunk, forbidden)] = True
+        allowed = candidate & ~excluded
+        broken = rules.broken(chunk)
+        passes = allowed.copy()
+        ruled_out = np.zeros((chunk.shape[0], len(broken)), np.int64)
+        for k, (_, stop) in enumerate(broken):
+            ruled_out[:, k] = np.count_nonzero(allowed & stop, axis=1)
+            passes &= ~stop
+        below = block < threshold
+        above = passes & ~below
         n_above = np.count_nonzero(above, axis=1)
         has_free = np.any(above & free[None, :], axis=1)
-        best = block.max(axis=1, initial=-np.inf)
-        for r, i in enumerate(rows[where].tolist()):
-            if has_free[r]:
-                code = _explain.NOT_SELECTED
-            elif n_above[r] > 0:
-                code = _explain.MENTORS_AT_CAPACITY
-            elif best[r] > -np.inf:
-                code = _explain.BELOW_MIN_SCORE
-            else:
+        best_passing = np.max(np.where(passes, block, -np.inf), axis=1, initial=-np.inf)
+        closest = np.argmax(np.where(candidate, block, -np.inf), axis=1)
+        for r, i in enumerate(chunk.tolist()):
+            if not candidate[r].any():
                 code = _explain.NO_ELIGIBLE_MENTOR
-            text = _explain.unmatched_reason(code, int(n_above[r]), float(best[r]), min_score)
-            out.append(Unmatched(mentee=i, code=code, reason=text))
+                text = _explain.unmatched_reason(code, 0, 0.0, min_score)
+                out.append(Unmatched(mentee=i, code=code, reason=text))
+                continue
+            if not allowed[r].any():
+                code = _explain.ALL_EXCLUDED
+            elif not passes[r].any():
+                code = _explain.BREAKS_RULES
+            elif not n_above[r]:
+                code = _explain.BELOW_MIN_SCORE
+            elif not has_free[r]:
+                code = _explain.MENTORS_AT_CAPACITY
+            else:
+                code = _explain.NOT_SELECTED
+            if code == _explain.BREAKS_RULES:
+                text = _explain.rules_reason(
+                    [(name, int(ruled_out[r, k])) for k, (name, _) in enumerate(broken)],
+                    int(np.count_nonzero(allowed[r])),
+                    run_rules,
+                )
+            else:
+                text = _explain.unmatched_reason(
+                    code, int(n_above[r]), float(best_passing[r]), min_score
+                )
+            j = int(closest[r])
+            obstacle = "not_selected"
+            if excluded[r, j]:
+                obstacle = "excluded"
+            elif any(stop[r, j] for _, stop in broken):
+                obstacle = next(name for name, stop in broken if stop[r, j])
+            elif below[r, j]:
+                obstacle = "below_min_score"
+            elif not free[j]:
+                obstacle = "at_capacity"
+            out.append(
+                Unmatched(
+                    mentee=i,
+                    code=code,
+                    reason=text,
+                    closest=j,
+                    closest_score=float(block[r, j]),
+                    obstacle=obstacle,
+                    obstacle_text=_explain.obstacle_text(obstacle, run_rules, min_score),
+                )
+            )
     return tuple(out)
 
 
@@ -196,13 +284,13 @@ def _pairs(
     feats: Features,
     parameters: MatchParameters,
     mentor_of: I64,
-    edges: Edges,
+    runner: I64,
+    why: Mapping[int, TradeOff],
 ) -> tuple[tuple[Pair, ...], npt.NDArray[np.float64]]:
     rows = np.flatnonzero(mentor_of >= 0).astype(np.int64)
     cols = mentor_of[rows]
     comps = pair_components(feats, rows, cols)
     totals = pair_totals(comps, parameters.weights)
-    runner, _ = _runner_up(edges, mentor_of)
     runner_rows = rows[runner[rows] >= 0]
     runner_scores = np.full(cohort.n_mentees, np.nan)
     runner_scores[runner_rows] = pair_totals(
@@ -223,6 +311,7 @@ def _pairs(
                 reason=_explain.pair_reason(cohort, vocabulary, i, j),
                 runner_up=ru if ru >= 0 else None,
                 runner_up_score=float(runner_scores[i]) if ru >= 0 else None,
+                trade_off=why.get(i),
             )
         )
     return tuple(pairs), totals
@@ -252,14 +341,16 @@ def match(
         (True = excluded) or an integer array of ``(mentee_index, mentor_index)``
         rows. Indices refer to positions in `mentees` and `mentors`.
     parameters : MatchParameters, optional
-        Weights, minimum score, objective, balance, waiting bonus and solver.
+        Weights, hard rules, minimum score, objective, balance, waiting bonus
+        and solver.
 
     Returns
     -------
     MatchResult
         ``pairs`` ordered by mentee, ``unmatched`` mentees with a reason code
-        (``no_eligible_mentor``, ``below_min_score``, ``mentors_at_capacity`` or
-        ``not_selected``), the quality report, the solver used and timings. For
+        (``no_eligible_mentor``, ``all_excluded``, ``breaks_rules``,
+        ``below_min_score``, ``mentors_at_capacity`` or ``not_selected``) and
+        their closest mentor, the quality report, the solver used and timings. For
         the sparse solvers the report's greedy baseline and blocking pairs are
         computed on the candidate lists.
 
@@ -286,7 +377,7 @@ def match(
     >>> result.pairs[0].reason
     'same sector: adult social care; covers 1 of 2 needs: bid writing; both remote'
     >>> round(result.pairs[0].score, 3)
-    0.8
+    0.74
     """
     parameters = parameters if parameters is not None else MatchParameters()
     timings: dict[str, float] = {}
@@ -307,11 +398,17 @@ def match(
     lap("encode")
 
     feats = features(cohort)
-    mentee, mentor = fused_features(feats, parameters.weights, capacity)
+    plain_mentee, plain_mentor = fused_features(feats, parameters.weights, capacity)
+    all_rules = rule_mask(cohort, parameters.rules)
+    extra_mentee, extra_mentor = all_rules.fused_columns(n, cohort.n_mentors)
+    mentee = np.ascontiguousarray(np.hstack([plain_mentee, extra_mentee]), np.float32)
+    mentor = np.ascontiguousarray(np.hstack([plain_mentor, extra_mentor]), np.float32)
+    rules = all_rules.residual()
     min_score = parameters.min_score
     if used == "dense":
-        matrix = eligible_matrix(mentee, mentor, forbid, min_score)
+        matrix = eligible_matrix(mentee, mentor, forbid, min_score, rules)
         ok = matrix > -np.inf
+        n_eligible = np.count_nonzero(ok, axis=1).astype(np.int64)
         weights = np.where(ok, matrix, 0.0).astype(np.float64)
         lap("score")
         mentor_of = solve_dense(
@@ -322,11 +419,11 @@ def match(
     else:
         rows = np.arange(n, dtype=np.int64)
         k = np.full(n, parameters.top_k, np.int64)
-        edges, n_eligible = _candidate_edges(mentee, mentor, rows, k, forbid, min_score)
+        edges, n_eligible = _candidate_edges(mentee, mentor, rows, k, forbid, min_score, rules)
         lap("score")
 
         def widen(rows: I64, k: I64) -> Edges:
-            return _candidate_edges(mentee, mentor, rows, k, forbid, min_score)[0]
+            return _candidate_edges(mentee, mentor, rows, k, forbid, min_score, rules)[0]
 
         mentor_of, edges = solve_widening(
             edges,
@@ -337,13 +434,37 @@ def match(
             parameters.balance,
             bonus,
             widen,
-            lambda rows: eligible_blocks(mentee, mentor, rows, forbid, min_score),
+            lambda rows: eligible_blocks(mentee, mentor, rows, forbid, min_score, rules=rules),
             solve_flow if used == "flow" else solve_sparse,
         )
         lap("solve")
 
-    pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, edges)
-    unmatched = _unmatched(cohort, mentee, mentor, forbid, capacity, mentor_of, min_score)
+    runner, runner_score = _runner_up(edges, mentor_of)
+    why = trade_offs(
+        mentee,
+        mentor,
+        forbid,
+        all_rules,
+        min_score,
+        capacity,
+        mentor_of,
+        n_eligible,
+        runner,
+        runner_score,
+    )
+    pairs, totals = _pairs(cohort, vocabulary, feats, parameters, mentor_of, runner, why)
+    # Without the rules' penalty columns, so that a broken rule is told from a
+    # meeting that cannot happen.
+    unmatched = _unmatched(
+        plain_mentee,
+        plain_mentor,
+        forbid,
+        capacity,
+        mentor_of,
+        min_score,
+        all_rules,
+        parameters.rules,
+    )
     lap("explain")
     report = report_from_edges(edges, capacity, mentor_of, totals)
     lap("report")

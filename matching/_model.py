@@ -15,6 +15,7 @@ MEETING_MODES: tuple[str, ...] = ("in_person", "remote", "either")
 MENTOR_KINDS: tuple[str, ...] = ("peer", "specialist")
 OBJECTIVES: tuple[str, ...] = ("max_matched", "max_score")
 SOLVERS: tuple[str, ...] = ("auto", "dense", "sparse", "flow")
+SECTOR_RULES: tuple[str, ...] = ("none", "group", "same")
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,17 @@ class MentorProfile:
 
 @dataclass(frozen=True)
 class Weights:
-    """Relative weights of the four score components; they need not sum to one."""
+    """Relative weights of the four score components; they need not sum to one.
 
-    skills: float = 0.4
-    sector: float = 0.25
+    The defaults put needs first: a mentor who covers a mentee's essential need
+    outscores one who only shares the sector, the legal form and spin-out
+    experience.
+    """
+
+    skills: float = 0.64
+    sector: float = 0.08
     region: float = 0.2
-    experience: float = 0.15
+    experience: float = 0.08
 
     def __post_init__(self) -> None:
         values = dataclasses.astuple(self)
@@ -105,6 +111,75 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class Rules:
+    """Criteria a run makes hard rules: a pair breaking one is never proposed.
+
+    Parameters
+    ----------
+    any_need : bool
+        The mentor covers at least one of the mentee's needs, by the skill itself
+        or by a skill of its group. On by default.
+    sector : {'none', 'group', 'same'}
+        ``'same'``: the mentor knows the mentee's primary sector; ``'group'``: a
+        sector of its group.
+    min_needs : int
+        The mentor offers at least this many of the mentee's needs exactly (all
+        of them for a mentee with fewer needs).
+    top_need : bool
+        The mentor offers one of the mentee's highest-priority needs exactly.
+    region_served : bool
+        The mentor serves the mentee's region, even when both meet remotely.
+    legal_form : bool
+        The mentor has experience of the mentee's legal form.
+    peer_for_spin_out : bool
+        Mentees spinning out get peer mentors only.
+    """
+
+    any_need: bool = True
+    sector: str = "none"
+    min_needs: int = 0
+    top_need: bool = False
+    region_served: bool = False
+    legal_form: bool = False
+    peer_for_spin_out: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sector not in SECTOR_RULES:
+            raise ValueError(
+                f"unknown sector rule {self.sector!r}; expected 'none', 'group' or 'same'"
+            )
+        if not 0 <= self.min_needs <= 8:
+            raise ValueError("min_needs must be between 0 and 8")
+
+    def describe(self, name: str) -> str:
+        """A rule as a coordinator names it, e.g. ``offers at least 2 needs (all, if fewer)``."""
+        if name == "any_need":
+            return "covers at least one need (the skill or its group)"
+        if name == "sector":
+            return "same sector" if self.sector == "same" else "same sector group"
+        if name == "min_needs":
+            noun = "need" if self.min_needs == 1 else "needs"
+            return f"offers at least {self.min_needs} {noun} (all, if fewer)"
+        if name == "top_need":
+            return "offers the top-priority need"
+        if name == "region_served":
+            return "serves the mentee's region"
+        if name == "legal_form":
+            return "knows the mentee's legal form"
+        if name == "peer_for_spin_out":
+            return "a peer mentor for a mentee spinning out"
+        raise ValueError(f"unknown rule {name!r}")
+
+    def active(self) -> tuple[str, ...]:
+        """Names of the rules in force, in `RULES` order."""
+        return tuple(name for name in RULES if getattr(self, name) not in (False, 0, "none"))
+
+
+RULES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Rules))
+"""Names of the hard rules, as `Rules` fields and in unmatched reasons."""
+
+
+@dataclass(frozen=True)
 class MatchParameters:
     """Parameters of one matching run.
 
@@ -112,6 +187,8 @@ class MatchParameters:
     ----------
     weights : Weights
         Component weights.
+    rules : Rules
+        Criteria made hard rules; by default only that a mentor covers a need.
     min_score : float
         Pairs scoring below this (in [0, 1]) are ineligible.
     objective : {'max_matched', 'max_score'}
@@ -134,6 +211,7 @@ class MatchParameters:
     """
 
     weights: Weights = field(default_factory=Weights)
+    rules: Rules = field(default_factory=Rules)
     min_score: float = 0.0
     objective: str = "max_matched"
     balance: float = 0.0
@@ -158,7 +236,8 @@ class MatchParameters:
         """Build parameters from a flat mapping such as a JSON request body.
 
         Weight keys are ``weight_skills``, ``weight_sector``, ``weight_region`` and
-        ``weight_experience``; any other key must name a field of this class.
+        ``weight_experience``, rule keys ``rule_`` and a `Rules` field name
+        (``rule_min_needs``); any other key must name a field of this class.
 
         Raises
         ------
@@ -171,17 +250,21 @@ class MatchParameters:
         0.5
         """
         weight_names = {f"weight_{f.name}": f.name for f in dataclasses.fields(Weights)}
-        own = {f.name for f in dataclasses.fields(cls)} - {"weights"}
+        rule_names = {f"rule_{name}": name for name in RULES}
+        own = {f.name for f in dataclasses.fields(cls)} - {"weights", "rules"}
         weights: dict[str, Any] = {}
+        rules: dict[str, Any] = {}
         kwargs: dict[str, Any] = {}
         for key in sorted(values):
             if key in weight_names:
                 weights[weight_names[key]] = values[key]
+            elif key in rule_names:
+                rules[rule_names[key]] = values[key]
             elif key in own:
                 kwargs[key] = values[key]
             else:
                 raise ValueError(f"unknown parameter {key!r}")
-        return cls(weights=Weights(**weights), **kwargs)
+        return cls(weights=Weights(**weights), rules=Rules(**rules), **kwargs)
 
 
 def check_objective(objective: str) -> None:

@@ -20,6 +20,12 @@ the other only remotely, or when they share no region and one side meets only in
 person. The indicator ``conflict(mode_i, mode_j) + (1 - shared) * (1 - remote_i *
 remote_j)`` is bilinear too, so the solvers get the weighted total and the
 incompatibility penalty from a single float32 product, chunked over mentees.
+
+A run's hard rules (`Rules`) are bilinear counts too: a pair keeps a rule when
+``rule_a[i] @ rule_b[j] >= 1``. Most rules take few distinct mentee rows (one per
+sector, region, or set of need groups), so a rule is kept as a small table of
+those rows against every mentor and looked up per block, rather than multiplied
+out again for every pair.
 """
 
 from __future__ import annotations
@@ -31,12 +37,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ._encode import EITHER, IN_PERSON, REMOTE, Cohort
-from ._model import Weights
+from ._model import STAGES, Rules, Weights
 
 COMPONENTS: tuple[str, ...] = ("sector", "skills", "region", "experience")
 REMOTE_REGION_SCORE = 0.5
 YEARS_FOR_FULL_CREDIT = 10
-ESTABLISHED = 3
+ESTABLISHED = STAGES.index("established")
+SPINNING_OUT = STAGES.index("spinning_out")
+# A rule's distinct mentee rows above this are multiplied out per block instead.
+_RULE_TABLE_ROWS = 1024
+# A rule with at most this many distinct mentee rows joins the fused product as a
+# penalty column per row, which costs less than masking every block afterwards.
+_RULE_FUSED_ROWS = 64
 # A penalty large enough that any incompatible pair ends far below every
 # eligible one in the fused product, yet small enough to keep float32 precise.
 _PENALTY = 4.0
@@ -148,6 +160,145 @@ def features(cohort: Cohort) -> Features:
     )
 
 
+def _rule_features(cohort: Cohort, name: str, rules: Rules) -> tuple[F32, F32]:
+    """Mentee and mentor rows whose product is at least 1 where a pair keeps the rule."""
+    n, m = cohort.n_mentees, cohort.n_mentors
+    n_skills = len(cohort.skill_codes)
+    needs = np.zeros((n, n_skills + 1), np.float32)
+    rows = np.repeat(np.arange(n), cohort.mentee_needs.shape[1])
+    # Padding (-1) lands in the spare last column, then is dropped.
+    needs[rows, cohort.mentee_needs.ravel()] = cohort.mentee_priority.ravel()
+    needs = needs[:, :n_skills]
+    skills = cohort.mentor_skills.astype(np.float32)
+    if name == "any_need":
+        groups = _onehot(cohort.skill_group_of, len(cohort.skill_group_codes))
+        # Indicators, not counts: few distinct rows, one per set of needed groups.
+        needed = ((needs > 0).astype(np.float32) @ groups > 0).astype(np.float32)
+        return needed, (skills @ groups > 0).astype(np.float32)
+    if name == "sector":
+        if rules.sector == "same":
+            return _onehot(cohort.mentee_sector, len(cohort.sector_codes)), _floats(
+                cohort.mentor_sectors
+            )
+        groups = _onehot(cohort.sector_group_of, len(cohort.sector_group_codes))
+        mentee_group = _onehot(cohort.sector_group_of[cohort.mentee_sector], groups.shape[1])
+        return mentee_group, (cohort.mentor_sectors.astype(np.float32) @ groups > 0).astype(
+            np.float32
+        )
+    if name == "min_needs":
+        wanted = np.minimum(rules.min_needs, (needs > 0).sum(axis=1)).astype(np.float32)
+        mentee = np.hstack([(needs > 0).astype(np.float32), (1.0 - wanted)[:, None]])
+        return mentee, np.hstack([skills, np.ones((m, 1), np.float32)])
+    if name == "top_need":
+        top = needs.max(axis=1, keepdims=True)
+        return ((needs == top) & (needs > 0)).astype(np.float32), skills
+    if name == "region_served":
+        return _onehot(cohort.mentee_region, len(cohort.region_codes)), _floats(
+            cohort.mentor_regions
+        )
+    if name == "legal_form":
+        return _onehot(cohort.mentee_legal_form, len(cohort.legal_form_codes)), _floats(
+            cohort.mentor_legal_forms
+        )
+    if name == "peer_for_spin_out":
+        spinning = (cohort.mentee_stage == SPINNING_OUT).astype(np.float32)
+        return np.stack([spinning, 1.0 - spinning], axis=1), np.stack(
+            [cohort.mentor_peer.astype(np.float32), np.ones(m, np.float32)], axis=1
+        )
+    raise ValueError(f"unknown rule {name!r}")
+
+
+def _floats(mask: Bool) -> F32:
+    return mask.astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class _Rule:
+    name: str
+    mentee: F32
+    mentor_t: F32
+    # When the mentee rows are few: which distinct row each mentee has, and the
+    # distinct rows' verdict for every mentor.
+    inverse: I64 | None
+    table: Bool | None
+
+    @property
+    def fusable(self) -> bool:
+        return self.table is not None and self.table.shape[0] <= _RULE_FUSED_ROWS
+
+    def kept(self, rows: I64) -> Bool:
+        if self.table is not None and self.inverse is not None:
+            result: Bool = self.table[self.inverse[rows]]
+            return result
+        kept: Bool = (self.mentee[rows] @ self.mentor_t) > 0.5
+        return kept
+
+
+@dataclass(frozen=True, eq=False)
+class RuleMask:
+    """The hard rules of a run, evaluated block by block."""
+
+    rules: tuple[_Rule, ...]
+
+    def fused_columns(self, n: int, m: int) -> tuple[F32, F32]:
+        """Mentee and mentor columns whose product is ``-_PENALTY`` where a pair breaks
+        a rule with few distinct mentee rows, else 0; see `residual`."""
+        mentee, mentor = [np.zeros((n, 0), np.float32)], [np.zeros((m, 0), np.float32)]
+        for rule in self.rules:
+            if rule.fusable:
+                assert rule.table is not None
+                assert rule.inverse is not None
+                mentee.append(_onehot(rule.inverse.astype(np.int32), rule.table.shape[0]))
+                mentor.append((-_PENALTY * ~rule.table).T.astype(np.float32))
+        return np.hstack(mentee), np.hstack(mentor)
+
+    def residual(self) -> RuleMask:
+        """The rules `fused_columns` leaves out, to apply block by block."""
+        return RuleMask(tuple(rule for rule in self.rules if not rule.fusable))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(rule.name for rule in self.rules)
+
+    def kept(self, rows: I64) -> Bool | None:
+        """Where the pairs of `rows` keep every rule; None when there is no rule."""
+        out: Bool | None = None
+        for rule in self.rules:
+            ok = rule.kept(rows)
+            out = ok if out is None else np.logical_and(out, ok, out=out)
+        return out
+
+    def kept_pairs(self, rows: I64, cols: I64) -> Bool | None:
+        """Whether each pair ``(rows[p], cols[p])`` keeps every rule; None without rules."""
+        out: Bool | None = None
+        for rule in self.rules:
+            if rule.table is not None and rule.inverse is not None:
+                ok: Bool = rule.table[rule.inverse[rows], cols]
+            else:
+                ok = np.einsum("pd,dp->p", rule.mentee[rows], rule.mentor_t[:, cols]) > 0.5
+            out = ok if out is None else out & ok
+        return out
+
+    def broken(self, rows: I64) -> list[tuple[str, Bool]]:
+        """Each rule's name and where the pairs of `rows` break it."""
+        return [(rule.name, ~rule.kept(rows)) for rule in self.rules]
+
+
+def rule_mask(cohort: Cohort, rules: Rules) -> RuleMask:
+    built = []
+    for name in rules.active():
+        a, b = _rule_features(cohort, name, rules)
+        a = np.ascontiguousarray(a, np.float32)
+        mentor_t = np.ascontiguousarray(b.T, np.float32)
+        inverse = table = None
+        if a.shape[0]:
+            distinct, inv = np.unique(a, axis=0, return_inverse=True)
+            if distinct.shape[0] <= _RULE_TABLE_ROWS:
+                inverse, table = inv.reshape(-1).astype(np.int64), (distinct @ mentor_t) > 0.5
+        built.append(_Rule(name, a, mentor_t, inverse, table))
+    return RuleMask(tuple(built))
+
+
 def _weight_vector(weights: Weights) -> F64:
     w: F64 = np.array([getattr(weights, c) for c in COMPONENTS], np.float64)
     result: F64 = w / w.sum()
@@ -179,7 +330,7 @@ def score_cohort(cohort: Cohort, weights: Weights | None = None) -> Scores:
     ...     regions=("north",), legal_forms=("cic",))
     >>> mentee = MenteeProfile("care", (("bids", 3),), "north", "remote", "cic", "exploring")
     >>> mentor = MentorProfile(("care",), ("bids",), ("cic",), True, 10, "north", "either")
-    >>> score_cohort(encode_cohort([mentee], [mentor], vocab)).total
+    >>> score_cohort(encode_cohort([mentee], [mentor], vocab)).total.round(4)
     array([[1.]], dtype=float32)
     """
     weights = weights if weights is not None else Weights()
@@ -237,12 +388,14 @@ def eligible_blocks(
     forbidden: I64,
     min_score: float,
     mask: bool = True,
+    rules: RuleMask | None = None,
 ) -> Iterator[tuple[slice, F32]]:
     """Yield ``(positions in rows, scores)`` blocks with ineligible pairs at -inf.
 
     ``rows`` must be increasing; ``forbidden`` is a ``(p, 2)`` array sorted by row.
     Each block is only valid until the next one is yielded. With ``mask=False``
-    only excluded pairs are set to -inf and the caller applies the threshold.
+    only excluded pairs and pairs breaking a rule are set to -inf and the caller
+    applies the threshold.
     """
     m = mentor.shape[0]
     step = max(1, _BLOCK_ELEMENTS // max(m, 1))
@@ -256,21 +409,35 @@ def eligible_blocks(
         np.matmul(mentee[chunk], mentor_t, out=block)
         if mask:
             block[block < threshold] = -np.inf
-        if forbidden.shape[0]:
-            lo = np.searchsorted(forbidden[:, 0], chunk[0], "left")
-            hi = np.searchsorted(forbidden[:, 0], chunk[-1], "right")
-            sub = forbidden[lo:hi]
-            local = np.minimum(np.searchsorted(chunk, sub[:, 0]), chunk.shape[0] - 1)
-            hit = chunk[local] == sub[:, 0]
-            block[local[hit], sub[hit, 1]] = -np.inf
+        kept = rules.kept(chunk) if rules is not None else None
+        if kept is not None:
+            np.copyto(block, np.float32(-np.inf), where=np.logical_not(kept, out=kept))
+        block[forbidden_cells(chunk, forbidden)] = -np.inf
         yield slice(start, start + chunk.shape[0]), block
 
 
-def eligible_matrix(mentee: F32, mentor: F32, forbidden: I64, min_score: float) -> F32:
+def forbidden_cells(chunk: I64, forbidden: I64) -> tuple[I64, I64]:
+    """(position in chunk, mentor) of the excluded pairs of the increasing rows `chunk`."""
+    if not forbidden.shape[0] or not chunk.shape[0]:
+        empty = np.zeros(0, np.int64)
+        return empty, empty
+    lo = np.searchsorted(forbidden[:, 0], chunk[0], "left")
+    hi = np.searchsorted(forbidden[:, 0], chunk[-1], "right")
+    sub = forbidden[lo:hi]
+    local = np.minimum(np.searchsorted(chunk, sub[:, 0]), chunk.shape[0] - 1)
+    hit = chunk[local] == sub[:, 0]
+    return local[hit].astype(np.int64), sub[hit, 1].astype(np.int64)
+
+
+def eligible_matrix(
+    mentee: F32, mentor: F32, forbidden: I64, min_score: float, rules: RuleMask | None = None
+) -> F32:
     """Total scores of all pairs, -inf where ineligible."""
     n, m = mentee.shape[0], mentor.shape[0]
     out = np.empty((n, m), np.float32)
-    for where, block in eligible_blocks(mentee, mentor, np.arange(n), forbidden, min_score):
+    for where, block in eligible_blocks(
+        mentee, mentor, np.arange(n), forbidden, min_score, rules=rules
+    ):
         out[where] = block
     return out
 
@@ -289,7 +456,13 @@ class Candidates:
 
 
 def top_candidates(
-    mentee: F32, mentor: F32, rows: I64, forbidden: I64, min_score: float, k: int
+    mentee: F32,
+    mentor: F32,
+    rows: I64,
+    forbidden: I64,
+    min_score: float,
+    k: int,
+    rules: RuleMask | None = None,
 ) -> Candidates:
     """Best ``k`` eligible mentors of each mentee in ``rows``, best first.
 
@@ -310,7 +483,9 @@ def top_candidates(
         return Candidates(cols, vals, n_eligible)
     threshold = np.float32(min_score - SCORE_TOLERANCE)
     col_bits = max(1, (m - 1).bit_length())
-    for where, block in eligible_blocks(mentee, mentor, rows, forbidden, min_score, mask=False):
+    for where, block in eligible_blocks(
+        mentee, mentor, rows, forbidden, min_score, mask=False, rules=rules
+    ):
         n_eligible[where] = np.count_nonzero(block >= threshold, axis=1)
         sample = block[:, ::_SAMPLE_STRIDE]
         if sample.shape[1] > k:

@@ -10,8 +10,8 @@ import numpy.typing as npt
 from . import _explain
 from ._encode import encode_cohort
 from ._match import Pair
-from ._model import MenteeProfile, MentorProfile, Vocabulary, Weights
-from ._scores import score_cohort
+from ._model import MenteeProfile, MentorProfile, Rules, Vocabulary, Weights
+from ._scores import rule_mask, score_cohort
 
 
 def suggest(
@@ -23,6 +23,7 @@ def suggest(
     weights: Weights | None = None,
     min_score: float = 0.0,
     limit: int = 10,
+    rules: Rules | None = None,
 ) -> tuple[Pair, ...]:
     """Rank the mentors one mentee may be paired with, best first.
 
@@ -41,6 +42,8 @@ def suggest(
         Mentors scoring below this are not suggested.
     limit : int
         At most this many suggestions; ``len(mentors)`` lists every eligible one.
+    rules : Rules, optional
+        Hard rules, as in a run; the defaults when omitted (the mentor covers a need).
 
     Returns
     -------
@@ -87,6 +90,9 @@ def suggest(
     scores = score_cohort(cohort, weights)
     total = scores.total[0]
     eligible = scores.compatible[0] & (cap > 0) & ~excluded & (total >= np.float32(min_score))
+    kept = rule_mask(cohort, rules if rules is not None else Rules()).kept(np.zeros(1, np.int64))
+    if kept is not None:
+        eligible &= kept[0]
     candidates = np.flatnonzero(eligible)
     # Stable sort on the negated score keeps the lower index first among ties.
     ranked = candidates[np.argsort(-total[candidates], kind="stable")][:limit]
@@ -105,3 +111,41 @@ def suggest(
         )
         for j in ranked
     )
+
+
+def pair_conflicts(
+    mentee: MenteeProfile,
+    mentor: MentorProfile,
+    vocabulary: Vocabulary,
+    rules: Rules | None = None,
+) -> tuple[str, ...]:
+    """What rules out one pair in a run, capacity and exclusions aside.
+
+    Parameters
+    ----------
+    mentee : MenteeProfile
+    mentor : MentorProfile
+    vocabulary : Vocabulary
+    rules : Rules, optional
+        The defaults when omitted (the mentor covers a need).
+
+    Returns
+    -------
+    tuple of str
+        ``'meeting'`` when meeting modes and regions rule the pair out, then the
+        names of the rules it breaks (see `Rules`); empty when a run could propose it.
+
+    Examples
+    --------
+    >>> vocab = Vocabulary(sectors={"care": "health"}, skills={"bids": "money", "hr": "people"},
+    ...                    regions=("north", "south"), legal_forms=("cic",))
+    >>> mentee = MenteeProfile("care", (("bids", 3),), "north", "in_person", "cic", "exploring")
+    >>> mentor = MentorProfile(("care",), ("hr",), (), False, 2, "south", "either")
+    >>> pair_conflicts(mentee, mentor, vocab)
+    ('meeting', 'any_need')
+    """
+    cohort = encode_cohort([mentee], [mentor], vocabulary)
+    found = [] if score_cohort(cohort).compatible[0, 0] else ["meeting"]
+    mask = rule_mask(cohort, rules if rules is not None else Rules())
+    found += [name for name, broken in mask.broken(np.zeros(1, np.int64)) if broken[0, 0]]
+    return tuple(found)

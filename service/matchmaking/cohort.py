@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ARRAY, Integer, any_, bindparam, exists, func, literal, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -23,6 +23,7 @@ from service.crud.taxonomy import TaxonomyIndex, load_index
 from service.errors import FieldError, InvalidInput
 from service.models import (
     CohortFilter,
+    MatchRun,
     Mentee,
     MenteeStatus,
     MenteeTerm,
@@ -31,6 +32,8 @@ from service.models import (
     MentorTerm,
     Pairing,
     PairingStatus,
+    Proposal,
+    ProposalStatus,
     UnmatchedMentee,
     Vocabulary,
 )
@@ -184,12 +187,19 @@ def load_mentees(
     ).all()
     read = [row[0] for row in rows]
     terms = _Terms(session, MenteeTerm.mentee_id, MenteeTerm, read)
+    # Only runs a coordinator acted on (or marked final) count as waited for:
+    # trial runs nobody decided on must not move a mentee up the queue.
+    decided = exists().where(
+        col(Proposal.match_run_id) == UnmatchedMentee.match_run_id,
+        col(Proposal.status) != ProposalStatus.proposed,
+    )
+    final = exists().where(col(MatchRun.id) == UnmatchedMentee.match_run_id, col(MatchRun.final))
     waited: dict[int, int] = {}
     for condition in _member_of(session, col(UnmatchedMentee.mentee_id), read):
         waited.update(
             session.execute(
                 select(col(UnmatchedMentee.mentee_id), func.count())
-                .where(condition)
+                .where(condition, or_(decided, final))
                 .group_by(col(UnmatchedMentee.mentee_id))
             ).all()
         )

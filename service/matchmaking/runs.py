@@ -12,6 +12,7 @@ from service import metrics
 from service.crud import audit, profiles
 from service.errors import FieldError, InvalidInput, NotFound
 from service.matchmaking import cohort as cohorts
+from service.matchmaking.eligibility import exclusion_texts
 from service.matchmaking.parameters import match_parameters
 from service.models import (
     MatchRun,
@@ -76,7 +77,12 @@ def trigger(
         greedy_matched_count=report.greedy_matched,
         greedy_total_score=round(report.greedy_total_score, 4),
         duration_ms=0.0,
+        final=data.final,
+        mentees_with_waiting_bonus=sum(
+            1 for mentee in cohort.mentees if mentee.waited and parameters.waiting_bonus
+        ),
     )
+    bonus = [round(parameters.waiting_bonus * mentee.waited, 4) for mentee in cohort.mentees]
     session.add(run)
     session.flush()
     proposals = [
@@ -89,7 +95,7 @@ def trigger(
             "components": {
                 name: round(float(getattr(pair, name)), 4) for name in matching.COMPONENTS
             },
-            "reason": pair.reason[:1000],
+            "reason": reason[:1000],
             "runner_up_mentor_id": (
                 cohort.mentor_ids[pair.runner_up] if pair.runner_up is not None else None
             ),
@@ -98,8 +104,11 @@ def trigger(
             ),
             "status": ProposalStatus.proposed.value,
             "decision_note": "",
+            "waiting_bonus": bonus[pair.mentee],
         }
-        for pair in result.pairs
+        for pair, reason in zip(
+            result.pairs, proposal_texts(session, cohort, result.pairs), strict=True
+        )
     ]
     if proposals:
         session.execute(insert(Proposal), proposals)
@@ -108,9 +117,12 @@ def trigger(
             "match_run_id": run.id,
             "mentee_id": cohort.mentee_ids[item.mentee],
             "reason_code": item.code,
-            "reason": item.reason[:500],
+            "reason": text[:500],
+            "waiting_bonus": bonus[item.mentee],
         }
-        for item in result.unmatched
+        for item, text in zip(
+            result.unmatched, unmatched_texts(session, cohort, result.unmatched), strict=True
+        )
     ]
     if unmatched:
         session.execute(insert(UnmatchedMentee), unmatched)
@@ -143,6 +155,53 @@ def trigger(
     )
     metrics.record_match_run(run)
     return run
+
+
+def proposal_texts(
+    session: Session, cohort: cohorts.Cohort, pairs: Sequence[matching.Pair]
+) -> list[str]:
+    """Each proposal's reason, and why it is not the mentee's best eligible mentor if so."""
+    offs = [pair.trade_off for pair in pairs if pair.trade_off is not None]
+    mentors = profiles.person_refs(session, Mentor, {cohort.mentor_ids[t.better] for t in offs})
+    mentees = profiles.person_refs(
+        session, Mentee, {cohort.mentee_ids[t.displaced] for t in offs if t.displaced is not None}
+    )
+    texts = []
+    for pair in pairs:
+        t = pair.trade_off
+        if t is None:
+            texts.append(pair.reason)
+            continue
+        better = mentors[cohort.mentor_ids[t.better]].name
+        displaced = mentees[cohort.mentee_ids[t.displaced]].name if t.displaced is not None else ""
+        texts.append(f"{pair.reason}; {t.text(better, displaced)}")
+    return texts
+
+
+def unmatched_texts(
+    session: Session, cohort: cohorts.Cohort, items: Sequence[matching.Unmatched]
+) -> list[str]:
+    """Each unmatched mentee's reason, with the closest mentor and what stood in the way."""
+
+    def ids(item: matching.Unmatched) -> tuple[int, int]:
+        assert item.closest is not None
+        return cohort.mentee_ids[item.mentee], cohort.mentor_ids[item.closest]
+
+    named = [item for item in items if item.closest is not None]
+    names = profiles.person_refs(session, Mentor, {ids(item)[1] for item in named})
+    excluded = exclusion_texts(
+        session=session, pairs=[ids(item) for item in named if item.obstacle == "excluded"]
+    )
+    texts = []
+    for item in items:
+        if item.closest is None or item.closest_score is None:
+            texts.append(item.reason)
+            continue
+        pair = ids(item)
+        obstacle = excluded[pair] if item.obstacle == "excluded" else item.obstacle_text
+        name = names[pair[1]].name
+        texts.append(f"{item.reason}; closest: {name} ({item.closest_score:.2f}), {obstacle}")
+    return texts
 
 
 def to_public(run: MatchRun) -> MatchRunPublic:
@@ -228,6 +287,7 @@ def unmatched_page(
             mentee=mentees[row.mentee_id],  # type: ignore[index]
             reason_code=row.reason_code,
             reason=row.reason,
+            waiting_bonus=row.waiting_bonus,
         )
         for row in rows
     ]

@@ -7,6 +7,7 @@ Alembic compares against the migrations.
 from service.models.audit import AuditEvent, AuditEventPublic, AuditEventsPublic
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
+from service.models.calibration import AucEstimate, CalibrationReport
 from service.models.common import MeetingMode
 from service.models.console import ConsoleSession
 from service.models.exclusion import (
@@ -35,6 +36,8 @@ from service.models.match_run import (
     ProposalsPublic,
     ProposalStatus,
     RejectRequest,
+    RunRules,
+    SectorRule,
     SkippedProposal,
     Solver,
     Suggestion,
@@ -109,9 +112,11 @@ __all__ = [
     "AcceptResult",
     "AccessLink",
     "ApiToken",
+    "AucEstimate",
     "AuditEvent",
     "AuditEventPublic",
     "AuditEventsPublic",
+    "CalibrationReport",
     "CheckinAnswer",
     "CohortFilter",
     "ConflictDeclaration",
@@ -177,6 +182,8 @@ __all__ = [
     "ProposalsPublic",
     "RejectRequest",
     "Role",
+    "RunRules",
+    "SectorRule",
     "SkippedProposal",
     "Solver",
     "Suggestion",

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from annotated_types import Interval
 from pydantic import ConfigDict
-from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, utcnow
-from service.models.common import StrictFloat, StrictInt
+from service.models.common import StrictBool, StrictFloat, StrictInt
 
 # Ids are 32-bit integers on every engine: a larger one would fail in the database.
 RowId = Annotated[StrictInt, Interval(ge=1, le=2**31 - 1)]
@@ -60,6 +60,11 @@ class MatchRun(SQLModel, table=True):
     greedy_matched_count: int
     greedy_total_score: float
     duration_ms: float
+    # A final run counts as waited for by the mentees it leaves out, even undecided.
+    final: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    mentees_with_waiting_bonus: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, default=0)
+    )
 
 
 class Proposal(SQLModel, table=True):
@@ -75,6 +80,7 @@ class Proposal(SQLModel, table=True):
     status: ProposalStatus = Field(default=ProposalStatus.proposed, sa_type=String(16))
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_note: str = Field(default="", max_length=500)
+    waiting_bonus: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
 
 
 class UnmatchedMentee(SQLModel, table=True):
@@ -85,15 +91,57 @@ class UnmatchedMentee(SQLModel, table=True):
     mentee_id: int | None = _fk("mentee")
     reason_code: str = Field(max_length=32)
     reason: str = Field(max_length=500)
+    waiting_bonus: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
 
 
 class Weights(SQLModel):
+    """Relative weights of the score components; needs come first by default."""
+
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    skills: StrictFloat = Field(default=0.4, ge=0, le=10)
-    sector: StrictFloat = Field(default=0.25, ge=0, le=10)
+    skills: StrictFloat = Field(default=0.64, ge=0, le=10)
+    sector: StrictFloat = Field(default=0.08, ge=0, le=10)
     region: StrictFloat = Field(default=0.2, ge=0, le=10)
-    experience: StrictFloat = Field(default=0.15, ge=0, le=10)
+    experience: StrictFloat = Field(default=0.08, ge=0, le=10)
+
+
+class SectorRule(StrEnum):
+    none = "none"
+    group = "group"
+    same = "same"
+
+
+class RunRules(SQLModel):
+    """Criteria this run makes hard rules: a pair breaking one is never proposed."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    any_need: StrictBool = Field(
+        default=True,
+        description="The mentor covers at least one need, by the skill or a skill of its group.",
+    )
+    sector: SectorRule = Field(
+        default=SectorRule.none,
+        description="same: the mentor knows the mentee's primary sector; group: its group.",
+    )
+    min_needs: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="The mentor offers at least this many of the needs (all, if fewer).",
+    )
+    top_need: StrictBool = Field(
+        default=False, description="The mentor offers a top-priority need."
+    )
+    region_served: StrictBool = Field(
+        default=False, description="The mentor serves the mentee's region, even remotely."
+    )
+    legal_form: StrictBool = Field(
+        default=False, description="The mentor has experience of the mentee's legal form."
+    )
+    peer_for_spin_out: StrictBool = Field(
+        default=False, description="Mentees spinning out get peer mentors only."
+    )
 
 
 class CohortFilter(SQLModel):
@@ -111,6 +159,7 @@ class MatchRunCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     weights: Weights = Field(default_factory=Weights)
+    rules: RunRules = Field(default_factory=RunRules)
     min_score: StrictFloat = Field(
         default=0.2, ge=0, le=1, description="Pairs below are never proposed."
     )
@@ -123,7 +172,16 @@ class MatchRunCreate(SQLModel):
         default=0.0, ge=0, le=1, description="Penalty per extra mentee of one mentor."
     )
     waiting_bonus: StrictFloat = Field(
-        default=0.05, ge=0, le=1, description="Priority per earlier run a mentee waited."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Priority per earlier run a mentee waited: a run whose proposals were "
+        "decided (one accepted or rejected is enough), or a run marked final.",
+    )
+    final: StrictBool = Field(
+        default=False,
+        description="Count this run as waited for by the mentees it leaves out, "
+        "even before any of its proposals is decided (trial runs do not count).",
     )
     solver: Solver = Solver.auto
     cohort: CohortFilter = Field(default_factory=CohortFilter)
@@ -146,6 +204,11 @@ class MatchRunPublic(SQLModel):
     extra_matched_over_greedy: int
     score_gain_over_greedy: float
     duration_ms: float
+    final: bool
+    mentees_with_waiting_bonus: int = Field(
+        description="Mentees whose pairs got the waiting bonus in this run; each proposal "
+        "and unmatched mentee carries its own bonus."
+    )
 
 
 class MatchRunsPublic(SQLModel):
@@ -172,6 +235,7 @@ class ProposalPublic(SQLModel):
     status: ProposalStatus
     decided_at: datetime | None
     decision_note: str
+    waiting_bonus: float
 
 
 class ProposalsPublic(SQLModel):
@@ -183,6 +247,7 @@ class UnmatchedPublic(SQLModel):
     mentee: PersonRef
     reason_code: str
     reason: str
+    waiting_bonus: float
 
 
 class UnmatchedListPublic(SQLModel):

@@ -62,6 +62,9 @@ class Pairing(SQLModel, table=True):
     mentor_fit: Fit | None = Field(default=None, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Why a coordinator paired by hand despite a soft conflict (a rule, meeting
+    # mode and region, or the same organisation); empty when there was none.
+    override_reason: str = Field(default="", max_length=500)
 
 
 class PairingCreate(SQLModel):
@@ -73,6 +76,14 @@ class PairingCreate(SQLModel):
     mentor_id: StrictInt = Field(ge=1, le=2**31 - 1)
     started_on: IsoDate | None = Field(default=None, description="Default: today.")
     planned_end_on: IsoDate | None = None
+    override_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Pair despite a soft conflict (same organisation, meeting mode and "
+        "region, or a rule such as covering a need), and why; recorded on the pairing and in "
+        "the audit log. Capacity and exclusions are never overridden.",
+    )
 
 
 class PairingEnd(SQLModel):
@@ -118,6 +129,7 @@ class PairingPublic(PairingFields):
 
     mentee: PersonRef
     mentor: PersonRef
+    override_reason: str
 
 
 class PairingsPublic(SQLModel):

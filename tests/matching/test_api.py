@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 import matching
-from matching import _encode, _match, _model, _report, _scores, _solve, _suggest
+from matching import _calibrate, _encode, _match, _model, _report, _scores, _solve, _suggest
 
 EXPECTED_ALL = [
     "Assignment",
     "COMPONENTS",
+    "Calibration",
     "Cohort",
     "MEETING_MODES",
     "MENTOR_KINDS",
@@ -21,16 +22,21 @@ EXPECTED_ALL = [
     "MentorProfile",
     "Pair",
     "QualityReport",
+    "RULES",
+    "Rules",
     "STAGES",
     "Scores",
+    "TradeOff",
     "UNMATCHED_CODES",
     "Unmatched",
     "Vocabulary",
     "Weights",
     "assign",
+    "calibrate",
     "encode_cohort",
     "greedy_assign",
     "match",
+    "pair_conflicts",
     "quality_report",
     "score_cohort",
     "suggest",
@@ -44,7 +50,9 @@ def test_all_is_sorted_and_pinned():
         assert hasattr(matching, name)
 
 
-@pytest.mark.parametrize("module", [_encode, _match, _model, _report, _scores, _solve, _suggest])
+@pytest.mark.parametrize(
+    "module", [_calibrate, _encode, _match, _model, _report, _scores, _solve, _suggest]
+)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

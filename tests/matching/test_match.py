@@ -136,12 +136,21 @@ def test_unmatched_reasons_in_constructed_cases():
     assert set(codes(result).values()) <= set(UNMATCHED_CODES)
 
 
-def test_capacity_zero_and_forbidden_mean_no_eligible_mentor():
+def test_capacity_zero_and_forbidden_name_the_exclusion():
     result = match(
         [mentee(), mentee()], [mentor(), mentor()], VOCAB, capacities=[0, 1], forbidden=[[1, 1]]
     )
     assert [(p.mentee, p.mentor) for p in result.pairs] == [(0, 1)]
-    assert codes(result) == {1: "no_eligible_mentor"}
+    assert codes(result) == {1: "all_excluded"}
+    (left,) = result.unmatched
+    assert (left.closest, left.obstacle) == (1, "excluded")
+    assert left.reason == "every mentor who could meet this mentee is excluded for them"
+
+
+def test_capacity_zero_and_meeting_modes_mean_no_eligible_mentor():
+    result = match([mentee(meeting_mode="in_person")], [mentor(), mentor(capacity=0)], VOCAB)
+    assert codes(result) == {0: "no_eligible_mentor"}
+    assert result.unmatched[0].closest is None
 
 
 def test_not_selected_when_the_balance_penalty_outweighs_the_score():
@@ -178,7 +187,8 @@ def test_match_equals_assign_on_the_score_matrix(objective):
     result = match(mentees, mentors, VOCAB, parameters=params)
     scores = score_cohort(encode_cohort(mentees, mentors, VOCAB))
     capacity = np.array([b.capacity for b in mentors])
-    eligible = scores.compatible & (scores.total >= 0.3 - 1e-6)
+    # By default a mentor must cover a need: a positive skills component.
+    eligible = scores.compatible & (scores.skills > 0) & (scores.total >= 0.3 - 1e-6)
     expected = assign(scores.total, capacity, eligible, objective=objective)
     assert result.report.matched == expected.matched
     assert result.report.total_score == pytest.approx(expected.total, abs=1e-4)

@@ -192,7 +192,9 @@ def test_same_organisation_and_declared_conflicts_are_never_proposed(
     summary = run(client, coordinator, cohort={"mentee_ids": [blocked]})
     assert summary["matched_count"] == 0
     unmatched = client.get(f"/match-runs/{summary['id']}/unmatched", headers=coordinator).json()
-    assert unmatched["data"][0]["reason_code"] == "no_eligible_mentor"
+    # The only active mentor works in the mentee's organisation, and the reason says so.
+    assert unmatched["data"][0]["reason_code"] == "all_excluded"
+    assert unmatched["data"][0]["reason"].endswith("works in the mentee's organisation")
 
 
 def test_manual_pairing_uses_the_same_checks(
@@ -260,7 +262,9 @@ def test_suggestions_rank_eligible_mentors_honouring_capacity_and_exclusions(
     mentee = create(client, coordinator, "mentee", organisation="Riverside CIC")
     best = create(client, coordinator, "mentor", skills=["governance_boards", "pricing"])
     good = create(client, coordinator, "mentor", skills=["governance_boards"])
-    weaker = create(client, coordinator, "mentor", skills=["tupe"])
+    # Covers pricing by its group only; a mentor offering none of the needs is not suggested.
+    weaker = create(client, coordinator, "mentor", skills=["bid_writing"])
+    create(client, coordinator, "mentor", skills=["tupe"])
     excluded = create(client, coordinator, "mentor")
     create(client, coordinator, "mentor", organisation="Riverside C.I.C.")  # same organisation
     full = create(client, coordinator, "mentor", capacity=1)

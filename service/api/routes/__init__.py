@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from service.api.deps import refuse_other_methods_on_fixed_paths
 from service.api.routes import (
     audit,
+    calibration,
     exclusions,
     health,
     match_runs,
@@ -25,6 +26,7 @@ for module in (
     mentees,
     me,
     match_runs,
+    calibration,
     pairings,
     exclusions,
     audit,

@@ -9,6 +9,7 @@ from service.api.links import LinksDep
 from service.api.spreadsheets import FormatQuery, download_responses, spreadsheet_response
 from service.crud import pairings as crud
 from service.errors import responses
+from service.matchmaking import eligibility
 from service.models import (
     Fit,
     Pairing,
@@ -100,8 +101,8 @@ def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
 def create_pairing(
     data: PairingCreate, session: SessionDep, _: CoordinatorDep, links: LinksDep
 ) -> PairingPublic:
-    """Pair a mentee with a mentor by hand, under the same checks as accepting a proposal."""
-    pairing = crud.create(session=session, data=data)
+    """Pair a mentee with a mentor by hand, under a run's rules; override soft conflicts."""
+    pairing = eligibility.create_pairing(session=session, data=data)
     links.created("read_pairing", pairing_id=pairing.id)
     return _public(session, pairing)
 
