@@ -21,6 +21,7 @@ from service.limits import BodySizeLimit
 from service.metrics import install_metrics
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
+from service.participants import install as install_participants
 from service.worker import EmbeddedWorker, embedded_wanted
 
 DESCRIPTION = """
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     install_docs(app)
     install_console(app)
+    install_participants(app)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )

@@ -7,7 +7,7 @@ Alembic compares against the migrations.
 from service.models.audit import AuditEvent, AuditEventPublic, AuditEventsPublic
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
-from service.models.common import MeetingMode
+from service.models.common import MeetingMode, RegistrationReceived
 from service.models.console import ConsoleSession
 from service.models.exclusion import (
     ConflictDeclaration,
@@ -171,6 +171,7 @@ __all__ = [
     "ProposalPublic",
     "ProposalStatus",
     "ProposalsPublic",
+    "RegistrationReceived",
     "RejectRequest",
     "Role",
     "SkippedProposal",

@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
+from sqlmodel import SQLModel
 
 from service.models.taxonomy import CODE_PATTERN
 
@@ -29,3 +30,9 @@ def _unique(values: list[str]) -> list[str]:
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN)]
 
 UniqueCodes = Annotated[list[Code], AfterValidator(_unique)]
+
+
+class RegistrationReceived(SQLModel):
+    """The answer to a self-registration: the same whether the address was new or known."""
+
+    detail: str

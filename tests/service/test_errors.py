@@ -94,8 +94,8 @@ def test_a_match_run_over_the_configured_size_is_refused(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
     for _ in range(3):
-        client.post("/mentors", json=mentor_payload())
-    client.post("/mentees", json=mentee_payload())
+        client.post("/mentors", json=mentor_payload(), headers=coordinator)
+    client.post("/mentees", json=mentee_payload(), headers=coordinator)
     client.app.state.settings.max_run_pairs = 2  # type: ignore[attr-defined]
     response = client.post("/match-runs", headers=coordinator, json={})
     assert response.status_code == 422
