@@ -76,10 +76,17 @@ def _check(session: Session, data: MentorCreate | MenteeCreate) -> None:
     profiles.raise_if_any(module.problems(index=index, values=data.model_dump(), current={}))
 
 
-def register(*, session: Session, data: MentorCreate | MenteeCreate, now: datetime) -> None:
+def register(
+    *,
+    session: Session,
+    data: MentorCreate | MenteeCreate,
+    now: datetime,
+    consent_at: datetime | None = None,
+) -> None:
     """An anonymous registration: a pending profile and a link, or a word to the owner.
 
     Bad input is refused as usual (422), whether the address is known or not.
+    ``consent_at`` is when the person agreed to the privacy notice (the web form).
     """
     known: Person | None
     if isinstance(data, MentorCreate):
@@ -95,6 +102,9 @@ def register(*, session: Session, data: MentorCreate | MenteeCreate, now: dateti
         person = mentors.create(session=session, data=data, self_registered=True)
     else:
         person = mentees.create(session=session, data=data, self_registered=True)
+    if consent_at is not None:
+        person.consent_at = consent_at
+        session.add(person)
     _send(session, kind="verify_email", person=person, now=now)
 
 
@@ -177,4 +187,52 @@ def approve(*, session: Session, person: Person) -> Person:
             "approve them once they have"
         )
     _join_cohort(session, person, action="approved")
+    return person
+
+
+def send_sign_in(*, session: Session, email: str, now: datetime) -> None:
+    """Queue a sign-in link to each confirmed profile with this address; nothing otherwise.
+
+    The caller is told the same either way, so the answer reveals no address.
+    """
+    address = email.strip().lower()
+    people: list[Person] = [
+        *session.exec(
+            select(Mentor).where(
+                col(Mentor.email) == address,
+                col(Mentor.email_verified_at).is_not(None),
+                col(Mentor.erased_at).is_(None),
+            )
+        ),
+        *session.exec(
+            select(Mentee).where(
+                col(Mentee.email) == address,
+                col(Mentee.email_verified_at).is_not(None),
+                col(Mentee.erased_at).is_(None),
+            )
+        ),
+    ]
+    for person in people:
+        _send(session, kind="sign_in", person=person, now=now)
+
+
+def _sign_in_link(session: Session, *, token: str, now: datetime) -> tuple[AccessLink, Person]:
+    link = links.find(session, token=token, purpose=LinkPurpose.sign_in, now=now)
+    person = _person_of(session, link.mentor_id, link.mentee_id)
+    if person is None:
+        raise NotFound(_INVALID_LINK)
+    return link, person
+
+
+def sign_in_holder(*, session: Session, token: str, now: datetime) -> Person:
+    """Whom a live sign-in link signs in; 404 alike for every bad link."""
+    return _sign_in_link(session, token=token, now=now)[1]
+
+
+def use_sign_in(*, session: Session, token: str, now: datetime) -> Person:
+    """Spend a sign-in link (single use); whom it signs in."""
+    link, person = _sign_in_link(session, token=token, now=now)
+    links.use(session, link=link, now=now)
+    role = _role(person)
+    audit.record(session, action=f"{role}.signed_in", subject_type=role, subject_id=person.id)
     return person

@@ -92,6 +92,7 @@ from service.models.pairing import (
     PairingUpdate,
     Partner,
 )
+from service.models.participant import ParticipantSession
 from service.models.taxonomy import (
     GROUP_VOCABULARY,
     TaxonomyPublic,
@@ -165,6 +166,7 @@ __all__ = [
     "PairingStatus",
     "PairingUpdate",
     "PairingsPublic",
+    "ParticipantSession",
     "Partner",
     "PersonRef",
     "Proposal",

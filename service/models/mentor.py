@@ -41,6 +41,8 @@ class Mentor(MentorBase, table=True):
     # taken as given from a coordinator (registration by hand, import). Unset while a
     # self-registration waits for its owner, who cannot be matched meanwhile.
     email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the person agreed to the privacy notice on the registration form.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the person's data was erased; the row stays, anonymous, for statistics.
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terms: list["MentorTerm"] = Relationship(

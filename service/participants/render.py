@@ -24,6 +24,21 @@ environment.globals.update(
 )
 
 
+# A signed-in participant's navigation: (key, text, address).
+NAVIGATION = (
+    ("profile", "Your profile", "/my"),
+    ("pairings", "Your pairings", "/my/pairings"),
+    ("availability", "Availability", "/my/availability"),
+)
+
+
+def navigation(current: str) -> list[dict[str, object]]:
+    """The header's items for a signed-in participant, ``current`` marked."""
+    return [
+        {"text": text, "href": href, "current": key == current} for key, text, href in NAVIGATION
+    ]
+
+
 def page(
     request: Request, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
