@@ -27,7 +27,8 @@ from service.worker import EmbeddedWorker, embedded_wanted
 DESCRIPTION = """
 Matching for a mentoring scheme for public service mutuals: coordinators curate
 mentors and mentees and decide pairings; participants manage their own profile
-through `/me` with the personal token they got when registering.
+through `/me` with a personal token a coordinator gives them, or on their own web pages
+after signing in with a link sent to their email address.
 """
 
 
