@@ -29,3 +29,11 @@ class MovableClock:
 
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)
+
+
+_SYSTEM_CLOCK = SystemClock()
+
+
+def get_clock() -> Clock:
+    """The clock of a request (a dependency, so that tests can move it)."""
+    return _SYSTEM_CLOCK

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     registration_open: bool = Field(
         default=True, description="Whether anyone may self-register as a mentor or mentee."
     )
+    vet_registrations: bool = Field(
+        default=True,
+        description="Self-registered profiles wait as pending until a coordinator approves "
+        "them; profiles coordinators enter or import never wait.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line, for log collectors."

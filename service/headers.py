@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CONSOLE_PREFIX = "/console"
 CONSOLE_ASSETS_PREFIX = "/console/static/"
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+# Participants' pages (service.participants) are pages like the console's.
+PARTICIPANT_PREFIXES = ("/verify/", "/sign-in", "/my", "/register")
 
 _EVERYWHERE = [
     (b"x-content-type-options", b"nosniff"),
@@ -39,6 +41,8 @@ def console_policy(nonce: str) -> str:
 def is_console_page(path: str) -> bool:
     """A console page (not one of its static assets), including the site root's redirect."""
     in_console = path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+    if path.startswith(PARTICIPANT_PREFIXES):
+        return True
     return path == "/" or (in_console and not path.startswith(CONSOLE_ASSETS_PREFIX))
 
 

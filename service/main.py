@@ -21,12 +21,14 @@ from service.limits import BodySizeLimit, ConcurrencyLimit
 from service.metrics import install_metrics
 from service.migrate import head_revision
 from service.observability import RequestLog, configure_logging
+from service.participants import install as install_participants
 from service.worker import EmbeddedWorker, embedded_wanted
 
 DESCRIPTION = """
 Matching for a mentoring scheme for public service mutuals: coordinators curate
 mentors and mentees and decide pairings; participants manage their own profile
-through `/me` with the personal token they got when registering.
+through `/me` with a personal token a coordinator gives them, or on their own web pages
+after signing in with a link sent to their email address.
 """
 
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     install_docs(app)
     install_console(app)
+    install_participants(app)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
     )

@@ -244,7 +244,8 @@ def test_sixteen_clients_at_once_get_no_5xx_and_break_no_invariant(
         def register(
             kind: str, payload: dict[str, Any], label: str = "register"
         ) -> Callable[[], Record]:
-            return lambda: load.send(label, "POST", f"/{kind}s", json=payload)
+            # Through a coordinator: they answer 201 with the profile (anonymous callers 202).
+            return lambda: load.send(label, "POST", f"/{kind}s", json=payload, headers=coordinator)
 
         # Wave 1: registrations, one in ten reusing an email of this wave in another casing.
         mentor_payloads = [
@@ -440,8 +441,13 @@ def test_a_pairing_committed_while_a_run_loads_its_mentees_does_not_break_the_ru
         headers = bearer(secret)
         with TestClient(app, raise_server_exceptions=False) as client:
             # Two places: the pairing made meanwhile leaves one, so the run still has a mentor.
-            mentor = client.post("/mentors", json=mentor_payload(capacity=2)).json()["mentor"]
-            mentees = [client.post("/mentees", json=mentee_payload()).json() for _ in range(2)]
+            mentor = client.post(
+                "/mentors", json=mentor_payload(capacity=2), headers=headers
+            ).json()["mentor"]
+            mentees = [
+                client.post("/mentees", json=mentee_payload(), headers=headers).json()
+                for _ in range(2)
+            ]
             armed = [True]
 
             def pair_meanwhile(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

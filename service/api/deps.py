@@ -7,6 +7,7 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from service.clock import Clock, get_clock
 from service.config import Settings, get_settings
 from service.crud import audit
 from service.crud.profiles import MAX_PAGE_SIZE
@@ -25,6 +26,7 @@ from service.security import Principal, authenticate
 # never hears of a write that then fails to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 _bearer = HTTPBearer(auto_error=False, description="A coordinator's or a participant's token.")
 

@@ -75,14 +75,16 @@ TAGS: list[dict[str, str]] = [
     {
         "name": "mentors",
         "description": "Experienced leaders and specialists who offer their time. Anyone may "
-        "register while registration is open and gets a personal token; coordinators list, "
-        "read, change, import, export and erase mentors.",
+        "register while registration is open (confirming their email address, then approved "
+        "by a coordinator); coordinators register, approve, list, read, change, import, "
+        "export and erase mentors.",
     },
     {
         "name": "mentees",
         "description": "Leaders of new and emerging mutuals looking for a mentor. Anyone may "
-        "register while registration is open; coordinators manage the register and ask for "
-        "the best mentors for one mentee.",
+        "register while registration is open (confirming their email address, then approved "
+        "by a coordinator); coordinators manage the register and ask for the best mentors "
+        "for one mentee.",
     },
     {
         "name": "me",

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
@@ -23,6 +24,15 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+def _plain_types(annotation: Any) -> set[Any]:
+    """The types an annotation admits, out of Optional, unions and Annotated."""
+    if get_origin(annotation) is Annotated:
+        return _plain_types(get_args(annotation)[0])
+    if get_args(annotation) and get_origin(annotation) in (Union, UnionType):
+        return {kind for arg in get_args(annotation) for kind in _plain_types(arg)}
+    return {annotation}
+
+
 def _typed(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """Form text as the numbers the model's (strict) number fields take.
 
@@ -33,7 +43,7 @@ def _typed(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
         value = typed.get(name)
         if not isinstance(value, str) or not _NUMBER.match(value.strip()):
             continue
-        kinds = {field.annotation, *getattr(field.annotation, "__args__", ())}
+        kinds = _plain_types(field.annotation)
         if int in kinds and "." not in value:
             typed[name] = int(value)
         elif float in kinds:

@@ -116,14 +116,21 @@ def build(data: MenteeCreate) -> Mentee:
     return mentee
 
 
-def create(*, session: Session, data: MenteeCreate) -> Mentee:
+def create(*, session: Session, data: MenteeCreate, self_registered: bool = False) -> Mentee:
+    """A new profile; a self-registered one waits (pending) for its address to be confirmed."""
     index = load_index(session=session)
     profiles.raise_if_any(problems(index=index, values=data.model_dump(), current={}))
     profiles.ensure_email_free(session=session, table=Mentee, email=data.email, kind="mentee")
     mentee = build(data)
+    if self_registered:
+        mentee.status = MenteeStatus.pending
+    else:
+        mentee.email_verified_at = utcnow()
     session.add(mentee)
     profiles.flush_unique_email(session=session, kind="mentee")
-    exclusions.resolve_pending(session=session, mentee=mentee)
+    if not self_registered:
+        # Conflicts declared against this address bind to whoever proves they own it.
+        exclusions.resolve_pending(session=session, mentee=mentee)
     audit.record(session, action="mentee.created", subject_type="mentee", subject_id=mentee.id)
     return mentee
 
@@ -196,6 +203,13 @@ def update(*, session: Session, mentee: Mentee, data: MenteeSelfUpdate) -> Mente
     if data.needs is not None:
         # exclude_unset would also drop a need's defaulted priority.
         values["needs"] = [need.model_dump() for need in data.needs]
+    # Only an approval lets a pending profile in (withdrawing lets it out).
+    joins = values.get("status") not in (None, MenteeStatus.pending, MenteeStatus.withdrawn)
+    if joins and mentee.status == MenteeStatus.pending:
+        raise Conflict(
+            f"mentee {mentee.id} waits for approval; "
+            f"approve it with POST /mentees/{mentee.id}/approve"
+        )
     index = load_index(session=session)
     current = to_public(mentee).model_dump()
     profiles.raise_if_any(problems(index=index, values=values, current=current))

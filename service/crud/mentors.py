@@ -104,14 +104,21 @@ def build(data: MentorCreate) -> Mentor:
     return mentor
 
 
-def create(*, session: Session, data: MentorCreate) -> Mentor:
+def create(*, session: Session, data: MentorCreate, self_registered: bool = False) -> Mentor:
+    """A new profile; a self-registered one waits (pending) for its address to be confirmed."""
     index = load_index(session=session)
     profiles.raise_if_any(problems(index=index, values=data.model_dump(), current={}))
     profiles.ensure_email_free(session=session, table=Mentor, email=data.email, kind="mentor")
     mentor = build(data)
+    if self_registered:
+        mentor.status = MentorStatus.pending
+    else:
+        mentor.email_verified_at = utcnow()
     session.add(mentor)
     profiles.flush_unique_email(session=session, kind="mentor")
-    exclusions.resolve_pending(session=session, mentor=mentor)
+    if not self_registered:
+        # Conflicts declared against this address bind to whoever proves they own it.
+        exclusions.resolve_pending(session=session, mentor=mentor)
     audit.record(session, action="mentor.created", subject_type="mentor", subject_id=mentor.id)
     return mentor
 
@@ -168,6 +175,13 @@ def update(*, session: Session, mentor: Mentor, data: MentorSelfUpdate) -> Mento
     values = profiles.without_nulls(
         data.model_dump(exclude_unset=True), optional_lists=OPTIONAL_LISTS
     )
+    # Only an approval lets a pending profile in (withdrawing lets it out).
+    joins = values.get("status") not in (None, MentorStatus.pending, MentorStatus.withdrawn)
+    if joins and mentor.status == MentorStatus.pending:
+        raise Conflict(
+            f"mentor {mentor.id} waits for approval; "
+            f"approve it with POST /mentors/{mentor.id}/approve"
+        )
     if "capacity" in values:
         _refuse_capacity_below_active(session=session, mentor=mentor, capacity=values["capacity"])
     index = load_index(session=session)

@@ -134,6 +134,8 @@ def problems(*, session: Session, candidates: Sequence[Candidate]) -> list[str |
             problem = f"mentee {candidate.mentee_id} already has an active pairing"
         elif mentee.status == MenteeStatus.withdrawn:
             problem = f"mentee {candidate.mentee_id} has withdrawn"
+        elif mentee.status == MenteeStatus.pending:
+            problem = f"mentee {candidate.mentee_id} waits for approval"
         elif mentor.status != MentorStatus.active:
             problem = f"mentor {candidate.mentor_id} is {mentor.status}"
         elif taken[candidate.mentor_id] >= mentor.capacity:

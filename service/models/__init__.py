@@ -8,7 +8,7 @@ from service.models.audit import AuditEvent, AuditEventPublic, AuditEventsPublic
 from service.models.auth import ApiToken, Role
 from service.models.base import UTCDateTime, utcnow
 from service.models.calibration import AucEstimate, CalibrationReport
-from service.models.common import MeetingMode
+from service.models.common import MeetingMode, RegistrationReceived
 from service.models.console import ConsoleSession
 from service.models.exclusion import (
     ConflictDeclaration,
@@ -95,6 +95,7 @@ from service.models.pairing import (
     PairingUpdate,
     Partner,
 )
+from service.models.participant import ParticipantSession
 from service.models.personal_data import OwnConflict, OwnProposal, PersonalDataExport
 from service.models.taxonomy import (
     GROUP_VOCABULARY,
@@ -173,6 +174,7 @@ __all__ = [
     "PairingStatus",
     "PairingUpdate",
     "PairingsPublic",
+    "ParticipantSession",
     "Partner",
     "PersonRef",
     "PersonalDataExport",
@@ -180,6 +182,7 @@ __all__ = [
     "ProposalPublic",
     "ProposalStatus",
     "ProposalsPublic",
+    "RegistrationReceived",
     "RejectRequest",
     "Role",
     "RunRules",

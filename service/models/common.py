@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Strict, StringConstraints
+from sqlmodel import SQLModel
 
 from service.models.taxonomy import CODE_PATTERN
 
@@ -84,3 +85,9 @@ CellInt = Annotated[int, BeforeValidator(_number_not_boolean)]
 CellBool = Annotated[bool, BeforeValidator(_boolean_not_number)]
 
 UniqueCodes = Annotated[list[Code], AfterValidator(_unique)]
+
+
+class RegistrationReceived(SQLModel):
+    """The answer to a self-registration: the same whether the address was new or known."""
+
+    detail: str

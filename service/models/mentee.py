@@ -53,6 +53,12 @@ class Mentee(MenteeBase, table=True):
     status: MenteeStatus = Field(default=MenteeStatus.waiting, sa_type=String(16), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the address was confirmed: by its owner following the link sent to it, or
+    # taken as given from a coordinator (registration by hand, import). Unset while a
+    # self-registration waits for its owner, who cannot be matched meanwhile.
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the person agreed to the privacy notice on the registration form.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the person's data was erased; the row stays, anonymous, for statistics.
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terms: list["MenteeTerm"] = Relationship(
@@ -130,6 +136,9 @@ class MenteeUpdate(MenteeSelfUpdate):
 class MenteePublic(_MenteeLists, MenteeBase):
     id: int
     status: MenteeStatus
+    email_verified_at: datetime | None = Field(
+        description="When the address was confirmed; unset while a self-registration waits."
+    )
     created_at: datetime
     updated_at: datetime
 

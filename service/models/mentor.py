@@ -45,6 +45,12 @@ class Mentor(MentorBase, table=True):
     status: MentorStatus = Field(default=MentorStatus.active, sa_type=String(16), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the address was confirmed: by its owner following the link sent to it, or
+    # taken as given from a coordinator (registration by hand, import). Unset while a
+    # self-registration waits for its owner, who cannot be matched meanwhile.
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the person agreed to the privacy notice on the registration form.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the person's data was erased; the row stays, anonymous, for statistics.
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terms: list["MentorTerm"] = Relationship(
@@ -130,6 +136,9 @@ class MentorUpdate(MentorSelfUpdate):
 class MentorPublic(_MentorLists, MentorBase):
     id: int
     status: MentorStatus
+    email_verified_at: datetime | None = Field(
+        description="When the address was confirmed; unset while a self-registration waits."
+    )
     places_left: int = Field(description="Capacity less active pairings.")
     created_at: datetime
     updated_at: datetime

@@ -11,7 +11,18 @@ from service.models import Role
 from service.security import issue_token
 from tests.factories import bearer, mentee_payload, mentor_payload
 
-VERBS = {"list", "create", "read", "update", "delete", "export", "import", "ready", "end"}
+VERBS = {
+    "list",
+    "create",
+    "read",
+    "update",
+    "delete",
+    "export",
+    "import",
+    "ready",
+    "end",
+    "approve",
+}
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
@@ -58,10 +69,10 @@ def _location(response: Any) -> str:
 def test_each_201_answer_says_where_the_new_resource_is(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor = client.post("/mentors", json=mentor_payload(capacity=3))
+    mentor = client.post("/mentors", json=mentor_payload(capacity=3), headers=coordinator)
     mentor_id = mentor.json()["mentor"]["id"]
     assert _location(mentor) == f"/mentors/{mentor_id}"
-    mentee = client.post("/mentees", json=mentee_payload())
+    mentee = client.post("/mentees", json=mentee_payload(), headers=coordinator)
     mentee_id = mentee.json()["mentee"]["id"]
     assert _location(mentee) == f"/mentees/{mentee_id}"
     other = client.post("/mentees", headers=coordinator, json=mentee_payload()).json()
@@ -181,7 +192,7 @@ def test_two_coordinators_cannot_overwrite_each_other_unseen(
 def test_a_participant_edit_is_refused_after_a_coordinator_changed_the_profile(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    registered = client.post("/mentees", json=mentee_payload()).json()
+    registered = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
     mine = bearer(registered["token"])
     tag = client.get("/me", headers=mine).headers["ETag"]
     changed = client.patch(

@@ -63,7 +63,9 @@ def test_the_coordinators_workflow_is_recorded_with_who_did_it(
 def test_participants_and_anonymous_registrations_are_recorded_by_role(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    registered = client.post("/mentees", json=mentee_payload()).json()
+    assert client.post("/mentees", json=mentee_payload()).status_code == 202
+    (pending,) = client.get("/mentees", headers=coordinator).json()["data"]
+    registered = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
     mentee_id = registered["mentee"]["id"]
     me = bearer(registered["token"])
     client.patch("/me", headers=me, json={"goals": "Grow the board."})
@@ -72,11 +74,13 @@ def test_participants_and_anonymous_registrations_are_recorded_by_role(
     assert [(e["action"], e["actor_role"], e["actor_id"]) for e in recorded] == [
         ("token.issued", "system", None),
         ("mentee.created", "anonymous", None),
-        ("token.issued", "anonymous", None),
+        ("mentee.created", "coordinator", recorded[0]["subject_id"]),
+        ("token.issued", "coordinator", recorded[0]["subject_id"]),
         ("mentee.updated", "mentee", mentee_id),
         ("conflict.declared", "mentee", mentee_id),
     ]
-    assert recorded[3]["details"] == {"fields": ["goals"]}
+    assert recorded[1]["subject_id"] == pending["id"]
+    assert recorded[4]["details"] == {"fields": ["goals"]}
     assert "someone@example.org" not in str(recorded)
 
 
@@ -162,7 +166,7 @@ def test_the_database_refuses_to_change_or_delete_an_event(
     nested.rollback()
 
 
-def test_participants_cannot_read_the_log(client: TestClient) -> None:
-    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+def test_participants_cannot_read_the_log(client: TestClient, coordinator: dict[str, str]) -> None:
+    token = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
     assert client.get("/audit-events", headers=bearer(token)).status_code == 403
     assert client.get("/audit-events").status_code == 401

@@ -75,8 +75,10 @@ def test_revoked_and_expired_tokens_stop_working(client: TestClient, session: Se
     assert client.get("/mentors", headers=bearer(valid_secret)).status_code == 200
 
 
-def test_tokens_are_stored_only_as_hashes(client: TestClient, session: Session) -> None:
-    secret = client.post("/mentors", json=mentor_payload()).json()["token"]
+def test_tokens_are_stored_only_as_hashes(
+    client: TestClient, session: Session, coordinator: dict[str, str]
+) -> None:
+    secret = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()["token"]
     assert len(secret) >= 40
     stored = session.exec(select(ApiToken).where(ApiToken.role == Role.mentor.value)).one()
     assert stored.token_hash == hash_token(secret)
@@ -86,8 +88,13 @@ def test_tokens_are_stored_only_as_hashes(client: TestClient, session: Session) 
     assert principal.mentor_id == stored.mentor_id
 
 
-def test_every_registration_gets_a_different_token(client: TestClient) -> None:
-    tokens = {client.post("/mentees", json=mentee_payload()).json()["token"] for _ in range(5)}
+def test_every_registration_gets_a_different_token(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    tokens = {
+        client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
+        for _ in range(5)
+    }
     assert len(tokens) == 5
 
 

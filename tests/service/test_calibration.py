@@ -159,7 +159,7 @@ def test_the_api_says_when_there_is_too_little_data(
 
 
 def test_only_coordinators_calibrate(client: TestClient, coordinator: dict[str, str]) -> None:
-    registered = client.post("/mentees", json=mentee_payload()).json()
+    registered = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
     assert client.get("/calibration").status_code == 401
     assert client.get("/calibration", headers=bearer(registered["token"])).status_code == 403
     response = client.get("/calibration", headers=coordinator, params={"folds": 1})

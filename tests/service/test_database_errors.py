@@ -82,7 +82,7 @@ def test_a_locked_sqlite_database_is_a_503_busy_not_a_500(sqlite_url: str) -> No
             # Readers are not blocked by a writer (WAL).
             assert client.get("/taxonomy").status_code == 200
             holder.execute("ROLLBACK")
-            assert client.post("/mentees", json=mentee_payload()).status_code == 201
+            assert client.post("/mentees", json=mentee_payload()).status_code == 202
     finally:
         holder.close()
         engine.dispose()

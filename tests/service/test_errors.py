@@ -106,8 +106,8 @@ def test_a_match_run_over_the_configured_size_is_refused(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
     for _ in range(3):
-        client.post("/mentors", json=mentor_payload())
-    client.post("/mentees", json=mentee_payload())
+        client.post("/mentors", json=mentor_payload(), headers=coordinator)
+    client.post("/mentees", json=mentee_payload(), headers=coordinator)
     client.app.state.settings.max_run_pairs = 2  # type: ignore[attr-defined]
     response = client.post("/match-runs", headers=coordinator, json={})
     assert response.status_code == 422
@@ -174,7 +174,8 @@ def test_registration_is_declared_open_to_anonymous_callers(client: TestClient) 
 def test_a_405_lists_every_method_the_path_takes(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor = client.post("/mentors", json=mentor_payload()).json()["mentor"]["id"]
+    mentor = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()
+    mentor = mentor["mentor"]["id"]
     for method, path, allowed in [
         ("PUT", "/mentors", "GET, POST"),
         ("PUT", f"/mentors/{mentor}", "DELETE, GET, PATCH"),
@@ -240,7 +241,7 @@ def test_json_cannot_pass_a_boolean_or_text_for_a_number(
 def test_strict_numbers_and_booleans_in_updates(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    registered = client.post("/mentors", json=mentor_payload()).json()
+    registered = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()
     mentor, token = registered["mentor"]["id"], bearer(registered["token"])
     for headers, path in ((coordinator, f"/mentors/{mentor}"), (token, "/me")):
         for body in ({"capacity": "3"}, {"capacity": True}, {"capacity": 2.0}, {"led_spin_out": 0}):
@@ -252,7 +253,8 @@ def test_strict_numbers_and_booleans_in_updates(
 def test_numbers_in_query_parameters_still_work(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentee = client.post("/mentees", json=mentee_payload()).json()["mentee"]["id"]
+    mentee = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
+    mentee = mentee["mentee"]["id"]
     response = client.get(
         f"/mentees/{mentee}/suggestions",
         headers=coordinator,
@@ -326,7 +328,8 @@ def test_the_personal_data_export_has_a_named_schema(client: TestClient) -> None
 def test_a_body_with_sixty_thousand_unknown_members_is_refused_in_a_few_lines(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor = client.post("/mentors", json=mentor_payload()).json()["mentor"]["id"]
+    mentor = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()
+    mentor = mentor["mentor"]["id"]
     body = json.dumps({f"k{n}": n for n in range(60_000)}).encode()
     assert len(body) < 1_000_000
     response = client.patch(

@@ -45,7 +45,7 @@ class Programme:
         self.coordinator = coordinator
 
     def register(self, kind: str) -> tuple[int, dict[str, str]]:
-        response = self.client.post(f"/{kind}s", json=_person(kind))
+        response = self.client.post(f"/{kind}s", json=_person(kind), headers=self.coordinator)
         assert response.status_code == 201, response.text
         return response.json()[kind]["id"], bearer(response.json()["token"])
 
@@ -88,7 +88,7 @@ def _prepare(operation: str, name: str, world: Programme) -> Call:
     if operation == "taxonomy-update-term":
         return Call("/taxonomy/sector/home_care", coordinator)
     if operation in ("mentors-create", "mentees-create"):
-        return Call(f"/{operation.split('-')[0]}", {})  # anyone may register
+        return Call(f"/{operation.split('-')[0]}", coordinator)  # registered with a token
     if operation in ("mentors-update", "mentees-update"):
         kind = operation.split("-")[0].removesuffix("s")
         person_id, _ = world.register(kind)

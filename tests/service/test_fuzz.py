@@ -107,8 +107,8 @@ def world(
     client: TestClient,
     coordinator: dict[str, str],
 ) -> Iterator[World]:
-    """Three mentees (the first registered themselves), two mentors, a run, a pairing."""
-    registered = _created(client, "/mentees", {}, mentee_payload())
+    """Three mentees (the first with a personal token), two mentors, a run, a pairing."""
+    registered = _created(client, "/mentees", coordinator, mentee_payload())
     mentees = [registered["mentee"]["id"]] + [
         _created(client, "/mentees", coordinator, mentee_payload())["mentee"]["id"]
         for _ in range(2)

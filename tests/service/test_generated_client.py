@@ -107,8 +107,12 @@ def test_the_generated_client_registers_matches_and_edits(
     models = importlib.import_module(f"{PACKAGE}.models")
     anonymous, lead = _as(client, {}), _as(client, coordinator)
 
-    registered = _operation("mentees-create").sync_detailed(
+    received = _operation("mentees-create").sync_detailed(
         client=anonymous, body=models.MenteeCreate.from_dict(mentee_payload())
+    )
+    assert received.status_code == 202
+    registered = _operation("mentees-create").sync_detailed(
+        client=lead, body=models.MenteeCreate.from_dict(mentee_payload())
     )
     assert registered.status_code == 201
     mentee = registered.parsed.mentee

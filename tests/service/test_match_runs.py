@@ -171,7 +171,7 @@ def test_same_organisation_and_declared_conflicts_are_never_proposed(
 ) -> None:
     acme = create(client, coordinator, "mentor", organisation="Acme Care Ltd", capacity=3)
     blocked = create(client, coordinator, "mentee", organisation="ACME care")
-    registered = client.post("/mentees", json=mentee_payload()).json()
+    registered = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
     declarer = bearer(registered["token"])
     # Declared before the mentor registers: the answer must not tell whether they exist.
     before = client.post("/me/conflicts", headers=declarer, json={"email": "late@example.org"})
@@ -225,9 +225,13 @@ def test_manual_pairing_uses_the_same_checks(
 def test_participant_sees_own_pairing_with_partner_and_records_fit(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor = client.post("/mentors", json=mentor_payload(name="Pat Mentor")).json()
-    mentee = client.post("/mentees", json=mentee_payload(name="Kim Mentee")).json()
-    other = client.post("/mentees", json=mentee_payload()).json()
+    mentor = client.post(
+        "/mentors", json=mentor_payload(name="Pat Mentor"), headers=coordinator
+    ).json()
+    mentee = client.post(
+        "/mentees", json=mentee_payload(name="Kim Mentee"), headers=coordinator
+    ).json()
+    other = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()
     made = client.post(
         "/pairings",
         headers=coordinator,
@@ -291,7 +295,7 @@ def test_suggestions_rank_eligible_mentors_honouring_capacity_and_exclusions(
     top = client.get(f"/mentees/{mentee}/suggestions", headers=coordinator, params={"limit": 1})
     assert [s["mentor"]["id"] for s in top.json()["data"]] == [best]
     assert client.get("/mentees/999999/suggestions", headers=coordinator).status_code == 404
-    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+    token = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
     assert client.get(f"/mentees/{mentee}/suggestions", headers=bearer(token)).status_code == 403
 
 

@@ -5,16 +5,20 @@ from fastapi.testclient import TestClient
 from tests.factories import bearer, mentee_payload, mentor_payload
 
 
-def register(client: TestClient, kind: str, **overrides: object) -> tuple[int, dict[str, str]]:
+def register(
+    client: TestClient, coordinator: dict[str, str], kind: str, **overrides: object
+) -> tuple[int, dict[str, str]]:
     payload = mentor_payload(**overrides) if kind == "mentor" else mentee_payload(**overrides)
-    response = client.post(f"/{kind}s", json=payload)
+    response = client.post(f"/{kind}s", json=payload, headers=coordinator)
     assert response.status_code == 201, response.text
     body = response.json()
     return body[kind]["id"], bearer(body["token"])
 
 
-def test_mentee_reads_and_updates_own_profile(client: TestClient) -> None:
-    mentee_id, headers = register(client, "mentee")
+def test_mentee_reads_and_updates_own_profile(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    mentee_id, headers = register(client, coordinator, "mentee")
     me = client.get("/me", headers=headers).json()
     assert (me["role"], me["mentee"]["id"], me["mentor"]) == ("mentee", mentee_id, None)
 
@@ -26,9 +30,11 @@ def test_mentee_reads_and_updates_own_profile(client: TestClient) -> None:
     assert response.json()["mentee"]["needs"] == [{"skill": "tupe", "priority": 2}]
 
 
-def test_participant_cannot_set_coordinator_only_fields(client: TestClient) -> None:
-    _, mentor_headers = register(client, "mentor")
-    _, mentee_headers = register(client, "mentee")
+def test_participant_cannot_set_coordinator_only_fields(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    _, mentor_headers = register(client, coordinator, "mentor")
+    _, mentee_headers = register(client, coordinator, "mentee")
     for headers, field, value in [
         (mentor_headers, "status", "paused"),
         (mentee_headers, "status", "paired"),
@@ -44,8 +50,10 @@ def test_participant_cannot_set_coordinator_only_fields(client: TestClient) -> N
     assert client.get("/me", headers=mentee_headers).json()["mentee"]["status"] == "waiting"
 
 
-def test_mentor_update_is_checked_against_the_taxonomy(client: TestClient) -> None:
-    _, headers = register(client, "mentor")
+def test_mentor_update_is_checked_against_the_taxonomy(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    _, headers = register(client, coordinator, "mentor")
     response = client.patch("/me", headers=headers, json={"skills": ["pricing", "alchemy"]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "skills[1]"
@@ -53,10 +61,12 @@ def test_mentor_update_is_checked_against_the_taxonomy(client: TestClient) -> No
     assert bad_body.status_code == 422
 
 
-def test_participant_cannot_reach_anyone_elses_data(client: TestClient) -> None:
-    mentor_id, mentor_headers = register(client, "mentor")
-    other_id, _ = register(client, "mentor")
-    mentee_id, mentee_headers = register(client, "mentee")
+def test_participant_cannot_reach_anyone_elses_data(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    mentor_id, mentor_headers = register(client, coordinator, "mentor")
+    other_id, _ = register(client, coordinator, "mentor")
+    mentee_id, mentee_headers = register(client, coordinator, "mentee")
     for headers in (mentor_headers, mentee_headers):
         for method, path in [
             ("get", "/mentors"),
@@ -75,8 +85,10 @@ def test_participant_cannot_reach_anyone_elses_data(client: TestClient) -> None:
             assert "email" not in response.text
 
 
-def test_participant_cannot_register_a_second_profile(client: TestClient) -> None:
-    _, headers = register(client, "mentee")
+def test_participant_cannot_register_a_second_profile(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    _, headers = register(client, coordinator, "mentee")
     response = client.post("/mentors", headers=headers, json=mentor_payload())
     assert response.status_code == 403
 
@@ -84,7 +96,7 @@ def test_participant_cannot_register_a_second_profile(client: TestClient) -> Non
 def test_delete_me_removes_profile_and_token(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor_id, headers = register(client, "mentor")
+    mentor_id, headers = register(client, coordinator, "mentor")
     assert client.delete("/me", headers=headers).status_code == 204
     assert client.get("/me", headers=headers).status_code == 401
     assert client.get(f"/mentors/{mentor_id}", headers=coordinator).status_code == 404

@@ -6,16 +6,21 @@ from fastapi.testclient import TestClient
 from tests.factories import mentee_payload
 
 
-def register(client: TestClient, **overrides: object) -> dict[str, object]:
-    response = client.post("/mentees", json=mentee_payload(**overrides))
+def register(
+    client: TestClient, coordinator: dict[str, str], **overrides: object
+) -> dict[str, object]:
+    response = client.post("/mentees", json=mentee_payload(**overrides), headers=coordinator)
     assert response.status_code == 201, response.text
     mentee: dict[str, object] = response.json()["mentee"]
     return mentee
 
 
-def test_registration_stores_needs_with_priorities_in_order(client: TestClient) -> None:
+def test_registration_stores_needs_with_priorities_in_order(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
     mentee = register(
         client,
+        coordinator,
         needs=[{"skill": "tupe", "priority": 3}, {"skill": "pricing"}, {"skill": "pensions"}],
     )
     assert mentee["needs"] == [
@@ -30,7 +35,7 @@ def test_registration_stores_needs_with_priorities_in_order(client: TestClient) 
 def test_coordinator_updates_needs_and_status(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentee_id = register(client)["id"]
+    mentee_id = register(client, coordinator)["id"]
     response = client.patch(
         f"/mentees/{mentee_id}",
         headers=coordinator,
@@ -44,16 +49,21 @@ def test_coordinator_updates_needs_and_status(
 
 
 def test_delete_removes_the_mentee(client: TestClient, coordinator: dict[str, str]) -> None:
-    mentee_id = register(client)["id"]
+    mentee_id = register(client, coordinator)["id"]
     assert client.delete(f"/mentees/{mentee_id}", headers=coordinator).status_code == 204
     assert client.get(f"/mentees/{mentee_id}", headers=coordinator).status_code == 404
     assert client.get("/mentees", headers=coordinator).json()["count"] == 0
 
 
 @pytest.mark.parametrize("email", ["same@example.org", "Same@EXAMPLE.org "])
-def test_duplicate_email_gets_409(client: TestClient, email: str) -> None:
-    register(client, email="same@example.org")
-    assert client.post("/mentees", json=mentee_payload(email=email)).status_code == 409
+def test_duplicate_email_gets_409(
+    client: TestClient, email: str, coordinator: dict[str, str]
+) -> None:
+    register(client, coordinator, email="same@example.org")
+    assert (
+        client.post("/mentees", json=mentee_payload(email=email), headers=coordinator).status_code
+        == 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,9 +124,17 @@ def test_invalid_mentee_gets_422_naming_the_field(
 def test_list_filters_by_sector_skill_region_stage_status_and_text(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    register(client, name="Ada", primary_sector="housing", other_sectors=[], region="london")
-    register(client, name="Bea", other_sectors=["housing"], stage="exploring")
-    register(client, name="Cy", needs=[{"skill": "tupe"}], organisation="Cy's Library Mutual")
+    register(
+        client, coordinator, name="Ada", primary_sector="housing", other_sectors=[], region="london"
+    )
+    register(client, coordinator, name="Bea", other_sectors=["housing"], stage="exploring")
+    register(
+        client,
+        coordinator,
+        name="Cy",
+        needs=[{"skill": "tupe"}],
+        organisation="Cy's Library Mutual",
+    )
 
     def names(**params: object) -> list[str]:
         response = client.get("/mentees", headers=coordinator, params=params)

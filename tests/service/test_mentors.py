@@ -6,14 +6,18 @@ from fastapi.testclient import TestClient
 from tests.factories import bearer, mentor_payload
 
 
-def register(client: TestClient, **overrides: object) -> dict[str, object]:
-    response = client.post("/mentors", json=mentor_payload(**overrides))
+def register(
+    client: TestClient, coordinator: dict[str, str], **overrides: object
+) -> dict[str, object]:
+    response = client.post("/mentors", json=mentor_payload(**overrides), headers=coordinator)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_self_registration_returns_profile_and_token_once(client: TestClient) -> None:
-    body = register(client, email="  Ada.Mentor@Example.ORG ")
+def test_self_registration_returns_profile_and_token_once(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    body = register(client, coordinator, email="  Ada.Mentor@Example.ORG ")
     mentor = body["mentor"]
     assert isinstance(mentor, dict)
     assert mentor["email"] == "ada.mentor@example.org"
@@ -27,7 +31,7 @@ def test_self_registration_returns_profile_and_token_once(client: TestClient) ->
 def test_coordinator_reads_updates_and_deletes_a_mentor(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor_id = register(client)["mentor"]["id"]  # type: ignore[index]
+    mentor_id = register(client, coordinator)["mentor"]["id"]  # type: ignore[index]
     read = client.get(f"/mentors/{mentor_id}", headers=coordinator)
     assert read.status_code == 200
     assert read.json()["capacity"] == 2
@@ -48,7 +52,7 @@ def test_coordinator_reads_updates_and_deletes_a_mentor(
 
 
 def test_update_can_empty_an_optional_list(client: TestClient, coordinator: dict[str, str]) -> None:
-    mentor_id = register(client)["mentor"]["id"]  # type: ignore[index]
+    mentor_id = register(client, coordinator)["mentor"]["id"]  # type: ignore[index]
     response = client.patch(
         f"/mentors/{mentor_id}", headers=coordinator, json={"legal_forms": None, "name": None}
     )
@@ -61,9 +65,9 @@ def test_update_can_empty_an_optional_list(client: TestClient, coordinator: dict
 def test_duplicate_email_gets_409_and_changes_nothing(
     client: TestClient, coordinator: dict[str, str], email: str
 ) -> None:
-    register(client, email="dup@example.org")
+    register(client, coordinator, email="dup@example.org")
     before = client.get("/mentors", headers=coordinator).json()["count"]
-    response = client.post("/mentors", json=mentor_payload(email=email))
+    response = client.post("/mentors", json=mentor_payload(email=email), headers=coordinator)
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
     assert client.get("/mentors", headers=coordinator).json()["count"] == before
@@ -72,8 +76,8 @@ def test_duplicate_email_gets_409_and_changes_nothing(
 def test_changing_email_to_anothers_gets_409(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    register(client, email="taken@example.org")
-    mentor_id = register(client)["mentor"]["id"]  # type: ignore[index]
+    register(client, coordinator, email="taken@example.org")
+    mentor_id = register(client, coordinator)["mentor"]["id"]  # type: ignore[index]
     response = client.patch(
         f"/mentors/{mentor_id}", headers=coordinator, json={"email": "Taken@example.org"}
     )
@@ -129,9 +133,17 @@ def test_missing_required_field_is_named(client: TestClient) -> None:
 
 
 def test_list_filters_and_searches(client: TestClient, coordinator: dict[str, str]) -> None:
-    register(client, name="Grace Hopper", sectors=["mental_health"], skills=["pricing"])
-    register(client, organisation="Hopper & Sons 100%", home_region="london", kind="specialist")
-    register(client, regions_served=["wales"], skills=["tupe"])
+    register(
+        client, coordinator, name="Grace Hopper", sectors=["mental_health"], skills=["pricing"]
+    )
+    register(
+        client,
+        coordinator,
+        organisation="Hopper & Sons 100%",
+        home_region="london",
+        kind="specialist",
+    )
+    register(client, coordinator, regions_served=["wales"], skills=["tupe"])
 
     def ids(**params: object) -> list[str]:
         response = client.get("/mentors", headers=coordinator, params=params)
@@ -154,7 +166,7 @@ def test_list_filters_and_searches(client: TestClient, coordinator: dict[str, st
 def test_pagination_reports_total_and_respects_bounds(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    names = [register(client)["mentor"]["name"] for _ in range(5)]  # type: ignore[index]
+    names = [register(client, coordinator)["mentor"]["name"] for _ in range(5)]  # type: ignore[index]
     page = client.get("/mentors", headers=coordinator, params={"limit": 2, "offset": 3}).json()
     assert page["count"] == 5
     assert [mentor["name"] for mentor in page["data"]] == names[3:5]

@@ -76,7 +76,9 @@ def test_requests_are_counted_by_route_template_and_status(
     make_client: MakeClient, coordinator: dict[str, str]
 ) -> None:
     client = make_client(metrics="open")
-    mentor_id = client.post("/mentors", json=mentor_payload()).json()["mentor"]["id"]
+    mentor_id = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()[
+        "mentor"
+    ]["id"]
     before = samples(client.get("/metrics").text)
 
     for _ in range(2):

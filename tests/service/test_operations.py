@@ -28,8 +28,8 @@ def test_logs_name_requests_and_runs_but_no_personal_data(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mentormatch")
     mentor = mentor_payload(email="private.person@example.org", name="Private Person")
-    client.post("/mentors", json=mentor)
-    client.post("/mentees", json=mentee_payload(goals="My secret plans"))
+    client.post("/mentors", json=mentor, headers=coordinator)
+    client.post("/mentees", json=mentee_payload(goals="My secret plans"), headers=coordinator)
     client.get("/mentors", headers=coordinator, params={"q": "Private Person"})
     client.post("/match-runs", headers=coordinator, json={})
     rendered = [JsonFormatter().format(record) for record in caplog.records]

@@ -31,7 +31,7 @@ def every_value(session: Session) -> str:
 def history(client: TestClient, coordinator: dict[str, str]) -> dict[str, Any]:
     """A mentee with a full history: declared conflicts, a run, a rejection, a pairing."""
     # Someone declares a conflict with the mentee by email before they register.
-    early = client.post("/mentors", json=mentor_payload()).json()
+    early = client.post("/mentors", json=mentor_payload(), headers=coordinator).json()
     client.post("/me/conflicts", headers=bearer(early["token"]), json={"email": SECRETS["email"]})
     mentee = client.post(
         "/mentees",
@@ -41,9 +41,10 @@ def history(client: TestClient, coordinator: dict[str, str]) -> dict[str, Any]:
             organisation=SECRETS["organisation"],
             goals=SECRETS["goals"],
         ),
+        headers=coordinator,
     ).json()
-    mentor = client.post("/mentors", json=mentor_payload(capacity=1)).json()
-    other = client.post("/mentors", json=mentor_payload(capacity=1)).json()
+    mentor = client.post("/mentors", json=mentor_payload(capacity=1), headers=coordinator).json()
+    other = client.post("/mentors", json=mentor_payload(capacity=1), headers=coordinator).json()
     mentee_id = mentee["mentee"]["id"]
     client.post(
         "/exclusions",
@@ -67,7 +68,7 @@ def history(client: TestClient, coordinator: dict[str, str]) -> dict[str, Any]:
         json={"reason": "Zebedee Quux asked for someone else"},
     )
     # The rejected mentor is now excluded; a coordinator pairs the mentee by hand.
-    mentor = client.post("/mentors", json=mentor_payload(capacity=1)).json()
+    mentor = client.post("/mentors", json=mentor_payload(capacity=1), headers=coordinator).json()
     pairing = client.post(
         "/pairings",
         headers=coordinator,
@@ -132,10 +133,16 @@ def test_erasure_leaves_no_personal_data_in_any_table(
     assert client.get("/me/pairings", headers=mentor_token).json()[0]["status"] == "ended_early"
 
 
-def test_same_email_can_register_again_after_erasure(client: TestClient) -> None:
-    first = client.post("/mentors", json=mentor_payload(email="again@example.org")).json()
+def test_same_email_can_register_again_after_erasure(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    first = client.post(
+        "/mentors", json=mentor_payload(email="again@example.org"), headers=coordinator
+    ).json()
     client.delete("/me", headers=bearer(first["token"]))
-    again = client.post("/mentors", json=mentor_payload(email="again@example.org"))
+    again = client.post(
+        "/mentors", json=mentor_payload(email="again@example.org"), headers=coordinator
+    )
     assert again.status_code == 201
     assert again.json()["mentor"]["id"] != first["mentor"]["id"]
 
@@ -144,7 +151,9 @@ def test_coordinator_delete_is_the_same_erasure(
     client: TestClient, coordinator: dict[str, str], session: Session
 ) -> None:
     mentor = client.post(
-        "/mentors", json=mentor_payload(name=SECRETS["name"], email=SECRETS["email"])
+        "/mentors",
+        json=mentor_payload(name=SECRETS["name"], email=SECRETS["email"]),
+        headers=coordinator,
     ).json()
     assert (
         client.delete(f"/mentors/{mentor['mentor']['id']}", headers=coordinator).status_code == 204

@@ -1,4 +1,7 @@
-"""Anonymous registration is rate-limited per client address; coordinators never are."""
+"""Anonymous registration is rate-limited per client address; coordinators never are.
+
+Anonymous registrations are answered 202 (see test_registration.py); coordinators' 201.
+"""
 
 from ipaddress import ip_network
 
@@ -38,7 +41,7 @@ def test_anonymous_registrations_past_the_burst_get_429_with_retry_after(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
     before = client.get("/mentees", headers=coordinator).json()["count"]
-    assert [_register(client) for _ in range(BURST)] == [201] * BURST
+    assert [_register(client) for _ in range(BURST)] == [202] * BURST
 
     refused = client.post("/mentors", json=mentor_payload())
     assert refused.status_code == 429
@@ -61,12 +64,12 @@ def test_coordinators_are_never_limited(client: TestClient, coordinator: dict[st
 
 def test_each_client_address_has_its_own_bucket(client: TestClient) -> None:
     first, second = _from(client, "198.51.100.7"), _from(client, "198.51.100.8")
-    assert [_register(first) for _ in range(BURST + 1)] == [201] * BURST + [429]
-    assert _register(second) == 201
+    assert [_register(first) for _ in range(BURST + 1)] == [202] * BURST + [429]
+    assert _register(second) == 202
     # IPv6 clients are counted by their /64: another address in it shares the bucket.
-    assert [_register(_from(client, "2001:db8:1:2::1")) for _ in range(BURST)] == [201] * BURST
+    assert [_register(_from(client, "2001:db8:1:2::1")) for _ in range(BURST)] == [202] * BURST
     assert _register(_from(client, "2001:db8:1:2::ffff")) == 429
-    assert _register(_from(client, "2001:db8:1:3::1")) == 201
+    assert _register(_from(client, "2001:db8:1:3::1")) == 202
 
 
 def test_x_forwarded_for_is_believed_from_trusted_proxies_only(client: TestClient) -> None:
@@ -74,17 +77,17 @@ def test_x_forwarded_for_is_believed_from_trusted_proxies_only(client: TestClien
     # Behind the trusted proxy, each client is counted on its own.
     for address in ("203.0.113.1", "203.0.113.2"):
         forwarded = {"X-Forwarded-For": f"198.18.0.1, {address}"}
-        assert [_register(proxy, **forwarded) for _ in range(BURST + 1)] == [201] * BURST + [429]
+        assert [_register(proxy, **forwarded) for _ in range(BURST + 1)] == [202] * BURST + [429]
     # A client that is not a proxy cannot escape its bucket by claiming another address.
     spoofed = [_register(stranger, **{"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(9)]
-    assert spoofed == [201] * BURST + [429] * (9 - BURST)
+    assert spoofed == [202] * BURST + [429] * (9 - BURST)
 
 
 def test_a_limit_of_zero_turns_it_off(client: TestClient, settings: Settings) -> None:
     unlimited = create_app(settings.model_copy(update={"rate_limit_per_minute": 0}))
     assert unlimited.state.rate_limiter is None
     client.app.state.rate_limiter = unlimited.state.rate_limiter
-    assert [_register(client) for _ in range(BURST * 3)] == [201] * (BURST * 3)
+    assert [_register(client) for _ in range(BURST * 3)] == [202] * (BURST * 3)
 
 
 def test_the_limit_is_documented_on_registration(client: TestClient) -> None:

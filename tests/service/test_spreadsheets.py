@@ -352,7 +352,9 @@ def test_exports_neutralise_formulas_and_reimport_them_unchanged(
 ) -> None:
     for number, formula in enumerate(FORMULAS):
         response = client.post(
-            "/mentees", json=mentee_payload(name=formula, organisation=f"Org {number}")
+            "/mentees",
+            json=mentee_payload(name=formula, organisation=f"Org {number}"),
+            headers=coordinator,
         )
         assert response.status_code == 201, response.text
     exported = client.get(
@@ -397,7 +399,7 @@ def test_a_dry_run_reports_and_writes_nothing(
 def test_conflicts_declared_by_email_bind_to_the_imported_person(
     client: TestClient, coordinator: dict[str, str], session: Session
 ) -> None:
-    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+    token = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
     declared = client.post(
         "/me/conflicts", headers=bearer(token), json={"email": "Later@Example.org"}
     )
@@ -495,8 +497,10 @@ def test_imported_person_gets_a_token_from_the_coordinator(
     assert client.get("/me", headers=bearer(second)).json()["mentor"]["id"] == mentor_id
 
 
-def test_participants_cannot_import_or_export(client: TestClient) -> None:
-    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+def test_participants_cannot_import_or_export(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    token = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
     assert client.get("/mentors/export", headers=bearer(token)).status_code == 403
     assert post_file(client, bearer(token), "mentee", "name\n").status_code == 403
 

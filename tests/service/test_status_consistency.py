@@ -25,9 +25,12 @@ from service.security import issue_token
 from tests.factories import bearer, mentee_payload, mentor_payload
 
 
-def register(client: TestClient, kind: str, **overrides: Any) -> tuple[int, dict[str, str]]:
+def register(
+    client: TestClient, coordinator: dict[str, str], kind: str, **overrides: Any
+) -> tuple[int, dict[str, str]]:
+    """A person registered by a coordinator (active at once), and their personal token."""
     payload = mentor_payload(**overrides) if kind == "mentor" else mentee_payload(**overrides)
-    response = client.post(f"/{kind}s", json=payload)
+    response = client.post(f"/{kind}s", json=payload, headers=coordinator)
     assert response.status_code == 201, response.text
     return response.json()[kind]["id"], bearer(response.json()["token"])
 
@@ -43,8 +46,11 @@ def pair(client: TestClient, headers: dict[str, str], mentee: int, mentor: int) 
 def test_capacity_below_the_active_pairings_is_refused_naming_them(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor, mentor_token = register(client, "mentor", capacity=3)
-    pairings = [pair(client, coordinator, register(client, "mentee")[0], mentor) for _ in range(2)]
+    mentor, mentor_token = register(client, coordinator, "mentor", capacity=3)
+    pairings = [
+        pair(client, coordinator, register(client, coordinator, "mentee")[0], mentor)
+        for _ in range(2)
+    ]
     for headers, path in ((coordinator, f"/mentors/{mentor}"), (mentor_token, "/me")):
         response = client.patch(path, headers=headers, json={"capacity": 1})
         assert response.status_code == 409, response.text
@@ -62,8 +68,8 @@ def test_capacity_below_the_active_pairings_is_refused_naming_them(
 def test_a_paired_mentee_cannot_be_set_waiting_or_withdrawn(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentor, _ = register(client, "mentor")
-    mentee, _ = register(client, "mentee")
+    mentor, _ = register(client, coordinator, "mentor")
+    mentee, _ = register(client, coordinator, "mentee")
     pairing = pair(client, coordinator, mentee, mentor)
     for status in ("waiting", "withdrawn"):
         response = client.patch(f"/mentees/{mentee}", headers=coordinator, json={"status": status})
@@ -89,7 +95,7 @@ def test_a_paired_mentee_cannot_be_set_waiting_or_withdrawn(
 def test_a_mentee_without_a_pairing_cannot_be_set_paired(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    mentee, _ = register(client, "mentee")
+    mentee, _ = register(client, coordinator, "mentee")
     response = client.patch(f"/mentees/{mentee}", headers=coordinator, json={"status": "paired"})
     assert response.status_code == 409
     assert "no active pairing" in response.json()["errors"][0]["message"]
@@ -143,9 +149,9 @@ def test_lowering_capacity_and_a_new_pairing_at_once_never_both_succeed(
     client = TestClient(app)
     outcomes = set()
     for _ in range(ROUNDS):
-        mentor, _ = register(client, "mentor", capacity=2)
-        pair(client, headers, register(client, "mentee")[0], mentor)
-        newcomer, _ = register(client, "mentee")
+        mentor, _ = register(client, headers, "mentor", capacity=2)
+        pair(client, headers, register(client, headers, "mentee")[0], mentor)
+        newcomer, _ = register(client, headers, "mentee")
         lowered, paired = race(
             app,
             lambda c, m=mentor: c.patch(f"/mentors/{m}", headers=headers, json={"capacity": 1}),
@@ -174,8 +180,8 @@ def test_setting_waiting_and_a_new_pairing_at_once_never_contradict(
     client = TestClient(app)
     outcomes = set()
     for _ in range(ROUNDS):
-        mentor, _ = register(client, "mentor", capacity=1)
-        mentee, _ = register(client, "mentee")
+        mentor, _ = register(client, headers, "mentor", capacity=1)
+        mentee, _ = register(client, headers, "mentee")
         withdrawn, paired = race(
             app,
             lambda c, e=mentee: c.patch(

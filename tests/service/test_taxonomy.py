@@ -50,7 +50,10 @@ def test_coordinator_adds_a_skill_that_profiles_can_then_use(
         "retired": False,
     }
     assert (
-        client.post("/mentors", json=mentor_payload(skills=["procurement_law"])).status_code == 201
+        client.post(
+            "/mentors", json=mentor_payload(skills=["procurement_law"]), headers=coordinator
+        ).status_code
+        == 201
     )
     duplicate = client.post(
         "/taxonomy/skill",
@@ -87,7 +90,9 @@ def test_new_term_is_validated(client: TestClient, coordinator: dict[str, str]) 
 def test_term_in_use_cannot_be_deleted_but_can_be_retired(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
-    registered = client.post("/mentees", json=mentee_payload(needs=[{"skill": "pensions"}]))
+    registered = client.post(
+        "/mentees", json=mentee_payload(needs=[{"skill": "pensions"}]), headers=coordinator
+    )
     mentee_id = registered.json()["mentee"]["id"]
 
     refused = client.delete("/taxonomy/skill/pensions", headers=coordinator)
@@ -97,7 +102,9 @@ def test_term_in_use_cannot_be_deleted_but_can_be_retired(
     retired = client.patch("/taxonomy/skill/pensions", headers=coordinator, json={"retired": True})
     assert retired.json()["retired"] is True
 
-    new_profile = client.post("/mentees", json=mentee_payload(needs=[{"skill": "pensions"}]))
+    new_profile = client.post(
+        "/mentees", json=mentee_payload(needs=[{"skill": "pensions"}]), headers=coordinator
+    )
     assert new_profile.status_code == 422
     assert "retired skill code 'pensions'" in new_profile.json()["errors"][0]["message"]
 
@@ -114,9 +121,9 @@ def test_group_and_scalar_uses_also_block_deletion(
     client: TestClient, coordinator: dict[str, str]
 ) -> None:
     assert client.delete("/taxonomy/sector_group/health", headers=coordinator).status_code == 409
-    client.post("/mentees", json=mentee_payload(stage="established"))
+    client.post("/mentees", json=mentee_payload(stage="established"), headers=coordinator)
     assert client.delete("/taxonomy/stage/established", headers=coordinator).status_code == 409
-    client.post("/mentors", json=mentor_payload(home_region="south_west"))
+    client.post("/mentors", json=mentor_payload(home_region="south_west"), headers=coordinator)
     assert client.delete("/taxonomy/region/south_west", headers=coordinator).status_code == 409
 
 

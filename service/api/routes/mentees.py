@@ -3,9 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from service.api import preconditions, ratelimit
 from service.api.deps import (
+    ClockDep,
     CoordinatorDep,
     Limit,
     Offset,
@@ -28,6 +30,7 @@ from service.api.spreadsheets import (
     spreadsheet_response,
 )
 from service.crud import mentees as crud
+from service.crud import registrations
 from service.crud.privacy import erase_mentee
 from service.errors import responses
 from service.matchmaking import suggestions
@@ -38,6 +41,7 @@ from service.models import (
     MenteesPublic,
     MenteeStatus,
     MenteeUpdate,
+    RegistrationReceived,
     Role,
     SuggestionsPublic,
 )
@@ -53,20 +57,51 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MenteeRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses={**responses(400, 401, 403, 409, 413), **ratelimit.RESPONSES},
+    responses={
+        202: {
+            "model": RegistrationReceived,
+            "description": "Anonymous registration received: the same answer for every "
+            "address; the address's owner hears more by email.",
+        },
+        **responses(400, 401, 403, 409, 413),
+        **ratelimit.RESPONSES,
+    },
     dependencies=[ratelimit.RateLimit],
 )
 def create_mentee(
-    data: MenteeCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
-) -> MenteeRegistered:
-    """Register a mentee; the response carries their personal token, shown only once.
+    data: MenteeCreate,
+    session: SessionDep,
+    registrar: RegistrarDep,
+    links: LinksDep,
+    clock: ClockDep,
+) -> MenteeRegistered | JSONResponse:
+    """Register a mentee: a coordinator gets the profile and its token (201) at once.
 
-    Anonymous registrations are rate-limited per client address (429 with Retry-After).
+    Anyone else gets 202 and an email: a link to confirm the address (or, for an
+    address already registered, a note to its owner); the profile then waits as
+    pending until confirmed and, with vetting on, approved. Anonymous registrations
+    are rate-limited per client address (429 with Retry-After).
     """
+    if registrar is None:
+        registrations.register(session=session, data=data, now=clock.now())
+        received = RegistrationReceived(detail=registrations.RECEIVED)
+        return JSONResponse(received.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     mentee = crud.create(session=session, data=data)
     links.created("read_mentee", mentee_id=mentee.id)
     _, secret = issue_token(session=session, role=Role.mentee, mentee_id=mentee.id)
     return MenteeRegistered(mentee=crud.to_public(mentee), token=secret)
+
+
+@router.post(
+    "/{mentee_id}/approve",
+    response_model=MenteePublic,
+    responses=responses(401, 403, 404, 409),
+)
+def approve_mentee(mentee_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MenteePublic:
+    """Let a pending, self-registered mentee (address confirmed) into the match runs."""
+    mentee = crud.get(session=session, mentee_id=mentee_id)
+    registrations.approve(session=session, person=mentee)
+    return crud.to_public(mentee)
 
 
 @router.get("", response_model=MenteesPublic, responses=responses(401, 403))

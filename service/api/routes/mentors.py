@@ -3,9 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from service.api import preconditions, ratelimit
 from service.api.deps import (
+    ClockDep,
     CoordinatorDep,
     Limit,
     Offset,
@@ -28,6 +30,7 @@ from service.api.spreadsheets import (
     spreadsheet_response,
 )
 from service.crud import mentors as crud
+from service.crud import registrations
 from service.crud.privacy import erase_mentor
 from service.errors import responses
 from service.models import (
@@ -37,6 +40,7 @@ from service.models import (
     MentorsPublic,
     MentorStatus,
     MentorUpdate,
+    RegistrationReceived,
     Role,
 )
 from service.security import issue_token, replace_participant_token
@@ -51,20 +55,51 @@ CodeFilter = Annotated[str | None, Query(max_length=64)]
     "",
     response_model=MentorRegistered,
     status_code=status.HTTP_201_CREATED,
-    responses={**responses(400, 401, 403, 409, 413), **ratelimit.RESPONSES},
+    responses={
+        202: {
+            "model": RegistrationReceived,
+            "description": "Anonymous registration received: the same answer for every "
+            "address; the address's owner hears more by email.",
+        },
+        **responses(400, 401, 403, 409, 413),
+        **ratelimit.RESPONSES,
+    },
     dependencies=[ratelimit.RateLimit],
 )
 def create_mentor(
-    data: MentorCreate, session: SessionDep, _registrar: RegistrarDep, links: LinksDep
-) -> MentorRegistered:
-    """Register a mentor; the response carries their personal token, shown only once.
+    data: MentorCreate,
+    session: SessionDep,
+    registrar: RegistrarDep,
+    links: LinksDep,
+    clock: ClockDep,
+) -> MentorRegistered | JSONResponse:
+    """Register a mentor: a coordinator gets the profile and its token (201) at once.
 
-    Anonymous registrations are rate-limited per client address (429 with Retry-After).
+    Anyone else gets 202 and an email: a link to confirm the address (or, for an
+    address already registered, a note to its owner); the profile then waits as
+    pending until confirmed and, with vetting on, approved. Anonymous registrations
+    are rate-limited per client address (429 with Retry-After).
     """
+    if registrar is None:
+        registrations.register(session=session, data=data, now=clock.now())
+        received = RegistrationReceived(detail=registrations.RECEIVED)
+        return JSONResponse(received.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     mentor = crud.create(session=session, data=data)
     links.created("read_mentor", mentor_id=mentor.id)
     _, secret = issue_token(session=session, role=Role.mentor, mentor_id=mentor.id)
     return MentorRegistered(mentor=crud.to_public(mentor), token=secret)
+
+
+@router.post(
+    "/{mentor_id}/approve",
+    response_model=MentorPublic,
+    responses=responses(401, 403, 404, 409),
+)
+def approve_mentor(mentor_id: ResourceId, session: SessionDep, _: CoordinatorDep) -> MentorPublic:
+    """Let a pending, self-registered mentor (address confirmed) into the match runs."""
+    mentor = crud.get(session=session, mentor_id=mentor_id)
+    registrations.approve(session=session, person=mentor)
+    return crud.to_public(mentor)
 
 
 @router.get("", response_model=MentorsPublic, responses=responses(401, 403))

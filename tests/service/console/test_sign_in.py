@@ -147,9 +147,11 @@ def test_a_wrong_token_is_refused_beside_the_field(
 
 
 def test_a_participant_token_cannot_open_the_console(
-    client: TestClient, browser: TestClient, session: Session
+    client: TestClient, browser: TestClient, session: Session, coordinator: dict[str, str]
 ) -> None:
-    participant = client.post("/mentees", json=mentee_payload()).json()["token"]
+    participant = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()[
+        "token"
+    ]
     response = browser.post("/console/sign-in", data={"token": participant})
     assert response.status_code == 403
     assert error_messages(response.text) == [f"Error: {PARTICIPANT_TOKEN}"]

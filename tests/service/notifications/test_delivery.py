@@ -127,7 +127,7 @@ def test_the_digest_goes_to_coordinators_once_a_day(
     clock: MovableClock,
     work: Callable[..., Any],
 ) -> None:
-    client.post("/mentees", json=mentee_payload())
+    client.post("/mentees", json=mentee_payload(), headers=coordinator)
     while clock.now().hour < 7:
         clock.advance(hours=1)
     work(digest="daily")
@@ -157,6 +157,8 @@ def test_the_log_transport_logs_neither_addresses_nor_bodies(
         assert all(needle not in line for line in lines)
 
 
-def test_participants_cannot_see_the_outbox(client: TestClient) -> None:
-    token = client.post("/mentees", json=mentee_payload()).json()["token"]
+def test_participants_cannot_see_the_outbox(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    token = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["token"]
     assert client.get("/outbox-messages", headers=bearer(token)).status_code == 403
