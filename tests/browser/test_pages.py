@@ -26,6 +26,12 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "exclusions": "/console/exclusions",
         "add an exclusion": "/console/exclusions/new",
         "lift an exclusion": f"/console/exclusions/{exclusion['id']}/lift",
+        "mentees": "/console/mentees",
+        "mentors": "/console/mentors",
+        "mentors filtered": "/console/mentors?sector=housing&status=paused&q=nobody",
+        "mentee": f"/console/mentees/{mentee['id']}",
+        "mentor": f"/console/mentors/{mentor['id']}",
+        "erase a mentor": f"/console/mentors/{mentor['id']}/erase",
         "page not found": "/console/no-such-page",
     }
     for width in WIDTHS.values():

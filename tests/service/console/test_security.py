@@ -32,6 +32,12 @@ PAGES = {
     ("GET", "/console/exclusions"),
     ("GET", "/console/exclusions/new"),
     ("GET", "/console/exclusions/{exclusion_id}/lift"),
+    ("GET", "/console/mentees"),
+    ("GET", "/console/mentees/{person_id}"),
+    ("GET", "/console/mentees/{person_id}/erase"),
+    ("GET", "/console/mentors"),
+    ("GET", "/console/mentors/{person_id}"),
+    ("GET", "/console/mentors/{person_id}/erase"),
 }
 # Forms of a signed-in coordinator, each with a concrete address to forge.
 FORMS = {
@@ -45,6 +51,10 @@ FORMS = {
     ): "/console/taxonomy/region/london/reinstate",
     ("POST", "/console/exclusions/new"): "/console/exclusions/new",
     ("POST", "/console/exclusions/{exclusion_id}/lift"): "/console/exclusions/{exclusion_id}/lift",
+    ("POST", "/console/mentees/{person_id}/status"): "/console/mentees/{mentee_id}/status",
+    ("POST", "/console/mentees/{person_id}/erase"): "/console/mentees/{mentee_id}/erase",
+    ("POST", "/console/mentors/{person_id}/status"): "/console/mentors/{mentor_id}/status",
+    ("POST", "/console/mentors/{person_id}/erase"): "/console/mentors/{mentor_id}/erase",
 }
 # Valid fields for each form, so that only the CSRF token decides the outcome.
 FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
@@ -59,6 +69,8 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
         "mentor_id": str(ids["other_mentor"]),
         "reason": "other",
     },
+    "/console/mentees/{mentee_id}/status": lambda ids: {"status": "withdrawn"},
+    "/console/mentors/{mentor_id}/status": lambda ids: {"status": "paused"},
 }
 
 
@@ -109,7 +121,9 @@ def snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
 
 
 def forged(path: str, people: dict[str, int]) -> tuple[str, dict[str, str]]:
-    address = path.format(exclusion_id=people["exclusion"])
+    address = path.format(
+        exclusion_id=people["exclusion"], mentee_id=people["mentee"], mentor_id=people["mentor"]
+    )
     return address, FIELDS.get(path, lambda ids: {})(people)
 
 
