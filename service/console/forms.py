@@ -10,11 +10,13 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
+from service.api.deps import NUL
 from service.errors import DomainError, FieldError, InvalidInput, validation_errors
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -90,3 +92,23 @@ class FormErrors:
             label = labels.get(name, name.replace("_", " ").capitalize())
             items.append({"text": f"{label}: {error.message}", "href": f"#{anchor(name)}"})
         return items
+
+
+async def listed_fields(request: Request) -> dict[str, list[str]]:
+    """Every value of each field, for fields posted many times (checkboxes).
+
+    ``PostedFormDep`` keeps one value per name and checks the CSRF token; a handler
+    reading lists depends on both (the form is parsed once and cached).
+    """
+    form = await request.form()
+    values: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            if NUL in value:
+                message = "must not contain NUL characters"
+                raise InvalidInput.for_fields([FieldError(field=name, message=message)])
+            values.setdefault(name, []).append(value)
+    return values
+
+
+ListedFieldsDep = Annotated[dict[str, list[str]], Depends(listed_fields)]

@@ -38,6 +38,7 @@ NAVIGATION = (
     ("dashboard", "Dashboard", "/console"),
     ("mentees", "Mentees", "/console/mentees"),
     ("mentors", "Mentors", "/console/mentors"),
+    ("match-runs", "Match runs", "/console/match-runs"),
     ("exclusions", "Exclusions", "/console/exclusions"),
     ("taxonomy", "Taxonomy", "/console/taxonomy"),
 )

@@ -18,6 +18,8 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "/exclusions",
         json={"mentee_id": mentee["id"], "mentor_id": mentor["id"], "note": "Same board."},
     ).json()
+    run = server.api("POST", "/match-runs", json={"min_score": 0}).json()
+    proposal = server.api("GET", f"/match-runs/{run['id']}/proposals").json()["data"][0]
     pages = {
         "dashboard": "/console",
         "taxonomy": "/console/taxonomy",
@@ -32,6 +34,10 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "mentee": f"/console/mentees/{mentee['id']}",
         "mentor": f"/console/mentors/{mentor['id']}",
         "erase a mentor": f"/console/mentors/{mentor['id']}/erase",
+        "match runs": "/console/match-runs",
+        "start a match run": "/console/match-runs/new",
+        "match run review": f"/console/match-runs/{run['id']}",
+        "reject a proposal": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}/reject",
         "page not found": "/console/no-such-page",
     }
     for width in WIDTHS.values():

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.console.pages import dashboard, exclusions, people, sign_in, taxonomy
+from service.console.pages import dashboard, exclusions, match_runs, people, sign_in, taxonomy
 
 console_router = APIRouter(include_in_schema=False)
 for router in (
@@ -10,6 +10,7 @@ for router in (
     dashboard.router,
     people.router(people.MENTEES),
     people.router(people.MENTORS),
+    match_runs.router,
     taxonomy.router,
     exclusions.router,
 ):

@@ -38,6 +38,12 @@ PAGES = {
     ("GET", "/console/mentors"),
     ("GET", "/console/mentors/{person_id}"),
     ("GET", "/console/mentors/{person_id}/erase"),
+    ("GET", "/console/match-runs"),
+    ("GET", "/console/match-runs/new"),
+    ("GET", "/console/match-runs/{run_id}"),
+    ("GET", "/console/match-runs/{run_id}/proposals.csv"),
+    ("GET", "/console/match-runs/{run_id}/unmatched.csv"),
+    ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}/reject"),
 }
 # Forms of a signed-in coordinator, each with a concrete address to forge.
 FORMS = {
@@ -55,6 +61,12 @@ FORMS = {
     ("POST", "/console/mentees/{person_id}/erase"): "/console/mentees/{mentee_id}/erase",
     ("POST", "/console/mentors/{person_id}/status"): "/console/mentors/{mentor_id}/status",
     ("POST", "/console/mentors/{person_id}/erase"): "/console/mentors/{mentor_id}/erase",
+    ("POST", "/console/match-runs/new"): "/console/match-runs/new",
+    ("POST", "/console/match-runs/{run_id}/accept"): "/console/match-runs/{run_id}/accept",
+    (
+        "POST",
+        "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
+    ): "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
 }
 # Valid fields for each form, so that only the CSRF token decides the outcome.
 FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
@@ -71,6 +83,18 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
     },
     "/console/mentees/{mentee_id}/status": lambda ids: {"status": "withdrawn"},
     "/console/mentors/{mentor_id}/status": lambda ids: {"status": "paused"},
+    "/console/match-runs/new": lambda ids: {
+        "weights.skills": "1",
+        "weights.sector": "1",
+        "weights.region": "1",
+        "weights.experience": "1",
+        "min_score": "0",
+        "objective": "max_matched",
+        "balance": "0",
+        "waiting_bonus": "0",
+    },
+    "/console/match-runs/{run_id}/accept": lambda ids: {"accept": "possible"},
+    "/console/match-runs/{run_id}/proposals/{proposal_id}/reject": lambda ids: {"reason": "Forged"},
 }
 
 
@@ -101,11 +125,15 @@ def people(client: TestClient, coordinator: dict[str, str], session: Session) ->
     session.add(exclusion)
     session.commit()
     assert exclusion.id is not None
+    run = client.post("/match-runs", json={"min_score": 0}, headers=coordinator).json()
+    proposals = client.get(f"/match-runs/{run['id']}/proposals", headers=coordinator).json()
     return {
         "mentee": mentee["id"],
         "mentor": mentor["id"],
         "other_mentor": other["id"],
         "exclusion": exclusion.id,
+        "run": run["id"],
+        "proposal": proposals["data"][0]["id"],
     }
 
 
@@ -122,7 +150,11 @@ def snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
 
 def forged(path: str, people: dict[str, int]) -> tuple[str, dict[str, str]]:
     address = path.format(
-        exclusion_id=people["exclusion"], mentee_id=people["mentee"], mentor_id=people["mentor"]
+        exclusion_id=people["exclusion"],
+        mentee_id=people["mentee"],
+        mentor_id=people["mentor"],
+        run_id=people["run"],
+        proposal_id=people["proposal"],
     )
     return address, FIELDS.get(path, lambda ids: {})(people)
 
