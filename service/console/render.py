@@ -39,6 +39,7 @@ NAVIGATION = (
     ("mentees", "Mentees", "/console/mentees"),
     ("mentors", "Mentors", "/console/mentors"),
     ("match-runs", "Match runs", "/console/match-runs"),
+    ("pairings", "Pairings", "/console/pairings"),
     ("exclusions", "Exclusions", "/console/exclusions"),
     ("taxonomy", "Taxonomy", "/console/taxonomy"),
 )

@@ -20,6 +20,10 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
     ).json()
     run = server.api("POST", "/match-runs", json={"min_score": 0}).json()
     proposal = server.api("GET", f"/match-runs/{run['id']}/proposals").json()["data"][0]
+    paired, _ = register_pair(server)
+    pairing = server.api(
+        "POST", "/pairings", json={"mentee_id": paired["id"], "mentor_id": mentor["id"]}
+    ).json()
     pages = {
         "dashboard": "/console",
         "taxonomy": "/console/taxonomy",
@@ -38,6 +42,9 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "start a match run": "/console/match-runs/new",
         "match run review": f"/console/match-runs/{run['id']}",
         "reject a proposal": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}/reject",
+        "pairings": "/console/pairings",
+        "pairings filtered": "/console/pairings?status=active&fit=not_a_fit&ending=soon",
+        "end a pairing": f"/console/pairings/{pairing['id']}/end",
         "page not found": "/console/no-such-page",
     }
     for width in WIDTHS.values():

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from service.console.pages import dashboard, exclusions, match_runs, people, sign_in, taxonomy
+from service.console.pages import (
+    dashboard,
+    exclusions,
+    match_runs,
+    pairings,
+    people,
+    sign_in,
+    taxonomy,
+)
 
 console_router = APIRouter(include_in_schema=False)
 for router in (
@@ -11,6 +19,7 @@ for router in (
     people.router(people.MENTEES),
     people.router(people.MENTORS),
     match_runs.router,
+    pairings.router,
     taxonomy.router,
     exclusions.router,
 ):

@@ -44,6 +44,8 @@ PAGES = {
     ("GET", "/console/match-runs/{run_id}/proposals.csv"),
     ("GET", "/console/match-runs/{run_id}/unmatched.csv"),
     ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}/reject"),
+    ("GET", "/console/pairings"),
+    ("GET", "/console/pairings/{pairing_id}/end"),
 }
 # Forms of a signed-in coordinator, each with a concrete address to forge.
 FORMS = {
@@ -67,6 +69,7 @@ FORMS = {
         "POST",
         "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
     ): "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
+    ("POST", "/console/pairings/{pairing_id}/end"): "/console/pairings/{pairing_id}/end",
 }
 # Valid fields for each form, so that only the CSRF token decides the outcome.
 FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
@@ -95,6 +98,7 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
     },
     "/console/match-runs/{run_id}/accept": lambda ids: {"accept": "possible"},
     "/console/match-runs/{run_id}/proposals/{proposal_id}/reject": lambda ids: {"reason": "Forged"},
+    "/console/pairings/{pairing_id}/end": lambda ids: {"status": "completed"},
 }
 
 
@@ -125,6 +129,10 @@ def people(client: TestClient, coordinator: dict[str, str], session: Session) ->
     session.add(exclusion)
     session.commit()
     assert exclusion.id is not None
+    paired = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["mentee"]
+    pairing = client.post(
+        "/pairings", json={"mentee_id": paired["id"], "mentor_id": other["id"]}, headers=coordinator
+    ).json()
     run = client.post("/match-runs", json={"min_score": 0}, headers=coordinator).json()
     proposals = client.get(f"/match-runs/{run['id']}/proposals", headers=coordinator).json()
     return {
@@ -134,6 +142,7 @@ def people(client: TestClient, coordinator: dict[str, str], session: Session) ->
         "exclusion": exclusion.id,
         "run": run["id"],
         "proposal": proposals["data"][0]["id"],
+        "pairing": pairing["id"],
     }
 
 
@@ -155,6 +164,7 @@ def forged(path: str, people: dict[str, int]) -> tuple[str, dict[str, str]]:
         mentor_id=people["mentor"],
         run_id=people["run"],
         proposal_id=people["proposal"],
+        pairing_id=people["pairing"],
     )
     return address, FIELDS.get(path, lambda ids: {})(people)
 
