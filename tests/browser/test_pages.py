@@ -42,9 +42,11 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "start a match run": "/console/match-runs/new",
         "match run review": f"/console/match-runs/{run['id']}",
         "reject a proposal": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}/reject",
+        "pair page": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}",
         "pairings": "/console/pairings",
         "pairings filtered": "/console/pairings?status=active&fit=not_a_fit&ending=soon",
         "end a pairing": f"/console/pairings/{pairing['id']}/end",
+        "import": "/console/import",
         "page not found": "/console/no-such-page",
     }
     for width in WIDTHS.values():

@@ -5,7 +5,9 @@ from fastapi import APIRouter
 from service.console.pages import (
     dashboard,
     exclusions,
+    imports,
     match_runs,
+    pair,
     pairings,
     people,
     sign_in,
@@ -19,7 +21,9 @@ for router in (
     people.router(people.MENTEES),
     people.router(people.MENTORS),
     match_runs.router,
+    pair.router,
     pairings.router,
+    imports.router,
     taxonomy.router,
     exclusions.router,
 ):

@@ -130,9 +130,8 @@ def test_a_run_lands_on_its_review(
         assert f"{proposal['score']:.2f}" in row
         assert f"Skills {proposal['components']['skills']:.2f}" in row
         assert proposal["reason"] in row
-        assert row.endswith(
-            f"Proposed Reject {proposal['mentee']['name']} with {proposal['mentor']['name']}"
-        )
+        who = f"{proposal['mentee']['name']} with {proposal['mentor']['name']}"
+        assert row.endswith(f"Proposed Compare {who} Reject {who}")
     unmatched = client.get(f"/match-runs/{run_id}/unmatched", headers=coordinator).json()["data"]
     assert rows_of(page, "Unmatched mentees") == [
         f"{item['mentee']['name']} {item['mentee']['organisation']} {item['reason']}"
@@ -394,3 +393,35 @@ def test_runs_are_listed_newest_first(console: ConsoleClient, cohort: Any) -> No
     second = start(console, objective="max_score")
     rows = rows_of(console.get("/console/match-runs").text, "Match runs")
     assert [row.split(" ")[1] for row in rows] == [str(second), str(first)]
+
+
+def test_the_pair_page_shows_both_side_by_side_with_what_they_share(
+    console: ConsoleClient, client: TestClient, coordinator: dict[str, str], cohort: Any
+) -> None:
+    run_id = start(console)
+    proposals = client.get(f"/match-runs/{run_id}/proposals", headers=coordinator).json()["data"]
+    proposal = next(p for p in proposals if p["mentor"]["name"] == "Priya Shah")
+    review_page = console.get(f"/console/match-runs/{run_id}").text
+    address = f"/console/match-runs/{run_id}/proposals/{proposal['id']}"
+    assert f'href="{address}"' in review_page
+    page = console.get(address)
+    assert page.status_code == 200
+    assert title_of(page.text) == f"{proposal['mentee']['name']} with Priya Shah – mentormatch"
+    text = plain(page.text)
+    assert proposal["reason"] in text
+    # Priya offers pricing only, serves London only, and knows CICs limited by shares.
+    assert "Governance and boards (essential) not offered" in text
+    assert "Pricing (nice to have) offered" in text
+    assert "Skills Pricing needed" in text
+    assert "Adult social care in common" in text
+    assert "Region North West Legal form" in text
+    assert "Meeting Remote compatible" in text
+
+    accepted = console.post(
+        f"/console/match-runs/{run_id}/accept",
+        {"accept": "selected", "proposal_ids": str(proposal["id"])},
+    )
+    assert accepted.status_code == 303
+    after = console.get(address).text
+    assert "Accept this proposal" not in after
+    assert console.get(f"/console/match-runs/{run_id}/proposals/999999").status_code == 404

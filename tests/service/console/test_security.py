@@ -5,6 +5,7 @@ added without deciding who may use it; every state-changing route is a POST that
 refuses a form without this session's CSRF token, before anything changes.
 """
 
+import base64
 import re
 from collections.abc import Callable
 
@@ -44,8 +45,12 @@ PAGES = {
     ("GET", "/console/match-runs/{run_id}/proposals.csv"),
     ("GET", "/console/match-runs/{run_id}/unmatched.csv"),
     ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}/reject"),
+    ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}"),
     ("GET", "/console/pairings"),
     ("GET", "/console/pairings/{pairing_id}/end"),
+    ("GET", "/console/import"),
+    ("GET", "/console/mentors.csv"),
+    ("GET", "/console/mentees.csv"),
 }
 # Forms of a signed-in coordinator, each with a concrete address to forge.
 FORMS = {
@@ -70,6 +75,7 @@ FORMS = {
         "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
     ): "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
     ("POST", "/console/pairings/{pairing_id}/end"): "/console/pairings/{pairing_id}/end",
+    ("POST", "/console/import"): "/console/import",
 }
 # Valid fields for each form, so that only the CSRF token decides the outcome.
 FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
@@ -99,6 +105,13 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
     "/console/match-runs/{run_id}/accept": lambda ids: {"accept": "possible"},
     "/console/match-runs/{run_id}/proposals/{proposal_id}/reject": lambda ids: {"reason": "Forged"},
     "/console/pairings/{pairing_id}/end": lambda ids: {"status": "completed"},
+    "/console/import": lambda ids: {
+        "register": "mentors",
+        "content": base64.b64encode(
+            b"name,email,organisation,kind,home_region,sectors,skills\n"
+            b"Forged,forged@example.org,Org,peer,wales,housing,tupe\n"
+        ).decode(),
+    },
 }
 
 
