@@ -81,8 +81,8 @@ def pairings_page(
         if error is not None
     ]
     errors = FormErrors(tuple(problems))
-    given = {name: value for name, value in (("status", status), ("fit", fit), ("ending", ending))}
-    given = {name: value for name, value in given.items() if value}
+    chosen = {"status": status, "fit": fit, "ending": ending}
+    given = {name: value for name, value in chosen.items() if value}
     ends_by = utcnow().date() + timedelta(days=ENDING_SOON_DAYS)
     pages = Pages(number=number, path=HOME, query=tuple(given.items()))
     rows: list[PairingPublic] = []
@@ -104,7 +104,7 @@ def pairings_page(
         nav="pairings",
         pairings=rows,
         pages=replace(pages, count=count),
-        filters={"status": status, "fit": fit, "ending": ending},
+        filters=chosen,
         filtered=bool(given),
         statuses=STATUSES,
         fits=FITS,
