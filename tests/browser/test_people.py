@@ -2,6 +2,7 @@
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -41,6 +42,18 @@ def test_a_coordinator_finds_pauses_and_erases_a_mentor(visit: Visit) -> None:
     expect(page.get_by_label("Paused")).to_be_checked()
     visit.check("mentor paused")
     assert server.api("GET", f"/mentors/{mentor['id']}").json()["status"] == "paused"
+
+    page.get_by_role("button", name="Issue a new personal token").click()
+    expect(page).to_have_title(f"New personal token for {name} – mentormatch")
+    token = page.locator("#token").inner_text()
+    visit.check("new personal token")
+    assert (
+        httpx.get(server.base_url + "/me", headers={"Authorization": f"Bearer {token}"}).json()[
+            "mentor"
+        ]["id"]
+        == mentor["id"]
+    )
+    page.get_by_role("link", name=f"Back to {name}").click()
 
     page.get_by_role("button", name="Erase this mentor").click()
     expect(page).to_have_title(f"Erase {name}? – mentormatch")

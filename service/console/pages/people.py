@@ -34,6 +34,7 @@ from service.models import (
     MentorUpdate,
     Vocabulary,
 )
+from service.security import replace_participant_token
 
 FilterText = Annotated[str, Query(max_length=100)]
 # The filters a register offers, in the order of its form: (name, vocabulary or None).
@@ -66,6 +67,7 @@ class Register:
     update_model: type[BaseModel]
     update: Callable[[Session, Any, Any], Any]
     erase: Callable[[Session, Any], None]
+    new_token: Callable[[Session, int], str]
 
     @property
     def home(self) -> str:
@@ -93,6 +95,7 @@ MENTORS = Register(
     update_model=MentorUpdate,
     update=lambda session, row, data: mentors.update(session=session, mentor=row, data=data),
     erase=lambda session, row: erase_mentor(session=session, mentor=row),
+    new_token=lambda session, id_: replace_participant_token(session=session, mentor_id=id_),
 )
 MENTEES = Register(
     kind="mentee",
@@ -111,6 +114,7 @@ MENTEES = Register(
     update_model=MenteeUpdate,
     update=lambda session, row, data: mentees.update(session=session, mentee=row, data=data),
     erase=lambda session, row: erase_mentee(session=session, mentee=row),
+    new_token=lambda session, id_: replace_participant_token(session=session, mentee_id=id_),
 )
 
 
@@ -261,6 +265,24 @@ def router(register: Register) -> APIRouter:
             request=request,
             signed_in=form.signed_in,
             flash=f"{row.name} is now {register.statuses[row.status].lower()}",
+        )
+
+    @routes.post("/{person_id}/token", response_class=HTMLResponse)
+    def new_token(
+        request: Request, person_id: ResourceId, session: SessionDep, form: PostedFormDep
+    ) -> HTMLResponse:
+        """A new personal token, shown this once; the person's older tokens stop working."""
+        person = register.to_public(register.get(session, person_id))
+        # Shown in the answer itself, never in a redirect's flash: it is a secret.
+        return page(
+            request,
+            "person_token.html",
+            signed_in=form.signed_in,
+            page_title=f"New personal token for {person.name}",
+            nav=register.plural,
+            register=register,
+            person=person,
+            token=register.new_token(session, person_id),
         )
 
     @routes.get("/{person_id}/erase", response_class=HTMLResponse)

@@ -305,3 +305,27 @@ def test_erasing_asks_first_then_erases_as_the_api_does(
         "waiting"
     )
     assert console.get(f"/console/mentors/{mentor['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["mentor", "mentee"])
+def test_a_new_personal_token_is_shown_once_and_replaces_the_old(
+    console: ConsoleClient, client: TestClient, coordinator: dict[str, str], kind: str
+) -> None:
+    payload = mentor_payload() if kind == "mentor" else mentee_payload()
+    registered = client.post(f"/{kind}s", json=payload, headers=coordinator).json()
+    person, old = registered[kind], registered["token"]
+    assert client.get("/me", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+    profile = console.get(f"/console/{kind}s/{person['id']}").text
+    assert f'action="/console/{kind}s/{person["id"]}/token"' in profile
+
+    page = console.post(f"/console/{kind}s/{person['id']}/token")
+    assert page.status_code == 200
+    assert title_of(page.text) == f"New personal token for {person['name']} – mentormatch"
+    found = re.search(r'<code class="mm-token" id="token">([^<]+)</code>', page.text)
+    assert found
+    new = found.group(1)
+    assert new != old
+    me = client.get("/me", headers={"Authorization": f"Bearer {new}"})
+    assert me.status_code == 200
+    assert client.get("/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert page.headers["cache-control"] == "no-store"
