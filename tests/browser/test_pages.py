@@ -46,6 +46,7 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "pairings": "/console/pairings",
         "pairings filtered": "/console/pairings?status=active&fit=not_a_fit&ending=soon",
         "end a pairing": f"/console/pairings/{pairing['id']}/end",
+        "pair by hand": f"/console/pairings/new?mentee_id={mentee['id']}",
         "import": "/console/import",
         "page not found": "/console/no-such-page",
     }

@@ -1,5 +1,6 @@
 """Pairings in a real browser: find the ones to look at, end one early."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -49,3 +50,24 @@ def test_a_coordinator_ends_a_pairing_that_is_ending(visit: Visit) -> None:
     visit.check("pairing ended")
     ended = server.api("GET", f"/pairings/{pairing['id']}").json()
     assert (ended["status"], ended["end_reason"]) == ("ended_early", "Moved to another job.")
+
+
+def test_a_coordinator_pairs_a_mentee_by_hand(visit: Visit) -> None:
+    page, server = visit.page, visit.server
+    mentee, _ = register_pair(server)
+
+    sign_in(visit)
+    page.goto(f"{server.base_url}/console/mentees/{mentee['id']}")
+    page.get_by_role("link", name=f"Pair {mentee['name']} by hand").click()
+    expect(page).to_have_title(f"Pair {mentee['name']} by hand – mentormatch")
+    visit.check("pair by hand")
+    # Mentors of other tests may rank higher: pair with the best suggestion, whoever it is.
+    best = page.locator("tbody tr").first
+    chosen = best.locator("a").first.inner_text()
+    best.get_by_role("button", name=re.compile("^Pair")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"Paired {mentee['name']} with {chosen}"
+    )
+    visit.check("paired by hand")
+    active = server.api("GET", "/pairings", params={"mentee_id": mentee["id"]}).json()["data"]
+    assert [(p["mentor"]["name"], p["status"]) for p in active] == [(chosen, "active")]

@@ -14,12 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from service.api.deps import ResourceId, SessionDep
 from service.console.auth import PostedFormDep, SignedInDep
 from service.console.forms import FormErrors, parse, undo_on_error
+from service.console.pages.match_runs import COMPONENTS
 from service.console.pagination import PageNumber, Pages
 from service.console.render import page, redirect
 from service.console.sessions import SignedIn
 from service.crud import pairings as crud
 from service.errors import Conflict, DomainError, FieldError
-from service.models import Fit, PairingEnd, PairingPublic, PairingStatus, utcnow
+from service.matchmaking import suggestions
+from service.models import Fit, PairingCreate, PairingEnd, PairingPublic, PairingStatus, utcnow
 
 router = APIRouter(prefix="/pairings")
 
@@ -48,6 +50,9 @@ ENDINGS = {
 }
 FIELD_LABELS = {"status": "How it ended", "reason": "Reason", "ended_on": "End date"}
 FilterText = Annotated[str, Query(max_length=32)]
+MenteeId = Annotated[int, Query(ge=1, le=2**31 - 1, description="The mentee to pair.")]
+# Suggestions listed when pairing by hand.
+SUGGESTIONS = 10
 
 
 def _choice(value: str, allowed: type[PairingStatus] | type[Fit], field: str) -> FieldError | None:
@@ -192,4 +197,75 @@ def end_pairing(
         request=request,
         signed_in=form.signed_in,
         flash=f"The pairing of {pairing.mentee.name} and {pairing.mentor.name} {how}{after}",
+    )
+
+
+def _suggestions_page(
+    request: Request,
+    session: SessionDep,
+    signed_in: SignedIn,
+    mentee_id: int,
+    *,
+    errors: FormErrors,
+    status_code: int = 200,
+) -> HTMLResponse:
+    found = suggestions.suggestions(
+        session=session, mentee_id=mentee_id, limit=SUGGESTIONS, min_score=0.0
+    )
+    return page(
+        request,
+        "pairing_new.html",
+        signed_in=signed_in,
+        page_title=f"Pair {found.mentee.name} by hand",
+        nav="pairings",
+        found=found,
+        components=COMPONENTS,
+        errors=errors,
+        error_labels={"mentor_id": "Mentor", "mentee_id": "Mentee"},
+        status_code=status_code,
+    )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_pairing_page(
+    request: Request, session: SessionDep, signed_in: SignedInDep, mentee_id: MenteeId
+) -> HTMLResponse:
+    """The best eligible mentors for a mentee, as the API suggests them, to pair by hand."""
+    return _suggestions_page(request, session, signed_in, mentee_id, errors=FormErrors())
+
+
+@router.post("/new", response_class=HTMLResponse)
+def create_pairing(request: Request, session: SessionDep, form: PostedFormDep) -> Response:
+    """Pair a mentee with a mentor under the same checks as accepting a proposal."""
+    try:
+        with undo_on_error(session):
+            data = parse(
+                PairingCreate,
+                {"mentee_id": form.get("mentee_id"), "mentor_id": form.get("mentor_id")},
+            )
+            pairing = crud.create(session=session, data=data)
+            (public,) = crud.to_public(session=session, rows=[pairing])
+    except DomainError as exc:
+        mentee_id = form.get("mentee_id")
+        if not mentee_id.isdigit():
+            raise
+        return _suggestions_page(
+            request,
+            session,
+            form.signed_in,
+            int(mentee_id),
+            # Whatever the API names (the body, the pair), the choice to change is the mentor.
+            errors=FormErrors(
+                tuple(
+                    FieldError(field="mentor_id", message=error.message)
+                    for error in FormErrors.of(exc, field="mentor_id").errors
+                )
+            ),
+            status_code=exc.status_code,
+        )
+    return redirect(
+        HOME,
+        request=request,
+        signed_in=form.signed_in,
+        flash=f"Paired {public.mentee.name} with {public.mentor.name}",
     )

@@ -133,8 +133,10 @@ def test_a_run_lands_on_its_review(
         who = f"{proposal['mentee']['name']} with {proposal['mentor']['name']}"
         assert row.endswith(f"Proposed Compare {who} Reject {who}")
     unmatched = client.get(f"/match-runs/{run_id}/unmatched", headers=coordinator).json()["data"]
+    assert f'href="/console/pairings/new?mentee_id={unmatched[0]["mentee"]["id"]}"' in page
     assert rows_of(page, "Unmatched mentees") == [
-        f"{item['mentee']['name']} {item['mentee']['organisation']} {item['reason']}"
+        f"{item['mentee']['name']} {item['mentee']['organisation']} {item['reason']} "
+        f"Pair by hand {item['mentee']['name']}"
         for item in unmatched
     ]
 

@@ -177,3 +177,42 @@ def test_completing_a_pairing(
 
 def test_an_unknown_pairing_is_not_found(console: ConsoleClient) -> None:
     assert console.get("/console/pairings/999999/end").status_code == 404
+
+
+def test_pairing_by_hand_from_the_apis_suggestions(
+    console: ConsoleClient, client: TestClient, coordinator: dict[str, str]
+) -> None:
+    mentee = create(client, coordinator, "mentee", name="Dee")
+    for name in ("Mentor-X", "Mentor-Y"):
+        create(client, coordinator, "mentor", name=name)
+    profile = console.get(f"/console/mentees/{mentee['id']}").text
+    address = f"/console/pairings/new?mentee_id={mentee['id']}"
+    assert f'href="{address}"' in profile.replace("&amp;", "&")
+    page = console.get(address)
+    assert title_of(page.text) == "Pair Dee by hand – mentormatch"
+    api = client.get(f"/mentees/{mentee['id']}/suggestions", headers=coordinator).json()["data"]
+    assert names(page.text) == [s["mentor"]["name"] for s in api]
+    chosen = api[0]["mentor"]
+    response = console.post(
+        "/console/pairings/new", {"mentee_id": str(mentee["id"]), "mentor_id": str(chosen["id"])}
+    )
+    assert response.status_code == 303
+    assert f"Paired Dee with {chosen['name']}" in console.get("/console/pairings").text
+    active = client.get("/pairings", params={"status": "active"}, headers=coordinator).json()
+    assert [(p["mentee_id"], p["mentor_id"]) for p in active["data"]] == [
+        (mentee["id"], chosen["id"])
+    ]
+    # Once paired, the mentee cannot be paired again: the API's words beside the list.
+    again = console.post(
+        "/console/pairings/new",
+        {"mentee_id": str(mentee["id"]), "mentor_id": str(api[1]["mentor"]["id"])},
+    )
+    assert again.status_code == 409
+    assert summary_errors(again.text) == [
+        f"Mentor: mentee {mentee['id']} already has an active pairing"
+    ]
+
+
+def test_pairing_an_unknown_mentee_is_not_found(console: ConsoleClient) -> None:
+    assert console.get("/console/pairings/new?mentee_id=999999").status_code == 404
+    assert console.get("/console/pairings/new").status_code == 422

@@ -49,6 +49,7 @@ PAGES = {
     ("GET", "/console/pairings"),
     ("GET", "/console/pairings/{pairing_id}/end"),
     ("GET", "/console/import"),
+    ("GET", "/console/pairings/new"),
     ("GET", "/console/mentors.csv"),
     ("GET", "/console/mentees.csv"),
 }
@@ -76,6 +77,7 @@ FORMS = {
     ): "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
     ("POST", "/console/pairings/{pairing_id}/end"): "/console/pairings/{pairing_id}/end",
     ("POST", "/console/import"): "/console/import",
+    ("POST", "/console/pairings/new"): "/console/pairings/new",
     ("POST", "/console/mentees/{person_id}/token"): "/console/mentees/{mentee_id}/token",
     ("POST", "/console/mentors/{person_id}/token"): "/console/mentors/{mentor_id}/token",
 }
@@ -107,6 +109,10 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
     "/console/match-runs/{run_id}/accept": lambda ids: {"accept": "possible"},
     "/console/match-runs/{run_id}/proposals/{proposal_id}/reject": lambda ids: {"reason": "Forged"},
     "/console/pairings/{pairing_id}/end": lambda ids: {"status": "completed"},
+    "/console/pairings/new": lambda ids: {
+        "mentee_id": str(ids["mentee"]),
+        "mentor_id": str(ids["other_mentor"]),
+    },
     "/console/import": lambda ids: {
         "register": "mentors",
         "content": base64.b64encode(
