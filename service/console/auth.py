@@ -19,9 +19,10 @@ from starlette.datastructures import UploadFile
 from service.api.deps import NUL, SessionDep, SettingsDep
 from service.console import sessions
 from service.console.sessions import SignedIn
+from service.crud import audit
 from service.db import READ_METHODS, begin_write
 from service.errors import FieldError, InvalidInput
-from service.models import utcnow
+from service.models import Role, utcnow
 
 COOKIE_NAME = "mentormatch_console"
 COOKIE_PATH = "/console"
@@ -106,10 +107,17 @@ def optional_coordinator(
 OptionalSignedInDep = Annotated[SignedIn | None, Depends(optional_coordinator)]
 
 
-def require_coordinator(request: Request, signed_in: OptionalSignedInDep) -> SignedIn:
+def require_coordinator(
+    request: Request, session: SessionDep, signed_in: OptionalSignedInDep
+) -> SignedIn:
     if signed_in is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(here if request.method == "GET" else None)
+    # What the console changes is audited as made by this coordinator's token, as the API's is.
+    audit.act_as(
+        session,
+        audit.Actor(role=Role.coordinator.value, id=signed_in.token_id, name=signed_in.name),
+    )
     return signed_in
 
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
+from service.api.deps import NUL
 from service.errors import DomainError, FieldError, InvalidInput, validation_errors
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -33,21 +35,41 @@ def _plain_types(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+def _item_types(kinds: set[Any]) -> set[Any]:
+    """The types of the items of the list types among ``kinds``."""
+    lists = [kind for kind in kinds if get_origin(kind) is list]
+    return {item for kind in lists for item in _plain_types(get_args(kind)[0])}
+
+
+def _number(text: str, kinds: set[Any]) -> Any:
+    if not _NUMBER.match(text.strip()):
+        return text
+    if int in kinds and "." not in text:
+        return int(text)
+    if float in kinds:
+        return float(text)
+    return text
+
+
 def _typed(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """Form text as the numbers the model's (strict) number fields take.
 
     A form posts only text; the API's models refuse text where JSON has numbers.
+    Nested models (a run's weights) and lists (ticked ids) are typed the same way.
     """
     typed = dict(values)
     for name, field in model.model_fields.items():
         value = typed.get(name)
-        if not isinstance(value, str) or not _NUMBER.match(value.strip()):
-            continue
         kinds = _plain_types(field.annotation)
-        if int in kinds and "." not in value:
-            typed[name] = int(value)
-        elif float in kinds:
-            typed[name] = float(value)
+        if isinstance(value, str):
+            typed[name] = _number(value, kinds)
+        elif isinstance(value, list):
+            items = _item_types(kinds)
+            typed[name] = [_number(v, items) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, Mapping):
+            models = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+            if models:
+                typed[name] = _typed(models[0], value)
     return typed
 
 
@@ -121,3 +143,23 @@ class FormErrors:
             label = labels.get(name, name.replace("_", " ").capitalize())
             items.append({"text": f"{label}: {error.message}", "href": f"#{anchor(name)}"})
         return items
+
+
+async def listed_fields(request: Request) -> dict[str, list[str]]:
+    """Every value of each field, for fields posted many times (checkboxes).
+
+    ``PostedFormDep`` keeps one value per name and checks the CSRF token; a handler
+    reading lists depends on both (the form is parsed once and cached).
+    """
+    form = await request.form()
+    values: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            if NUL in value:
+                message = "must not contain NUL characters"
+                raise InvalidInput.for_fields([FieldError(field=name, message=message)])
+            values.setdefault(name, []).append(value)
+    return values
+
+
+ListedFieldsDep = Annotated[dict[str, list[str]], Depends(listed_fields)]

@@ -16,6 +16,7 @@ PageNumber = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE, description="
 class Pages:
     """Page ``number`` of a list of ``count`` rows, ``size`` to a page, found at ``path``.
 
+    ``query`` holds the list's filters, kept in the address of every other page.
     The offset is known before the count: query the page with ``offset``, then
     ``dataclasses.replace`` the count in.
     """
@@ -24,6 +25,7 @@ class Pages:
     path: str
     count: int = 0
     size: int = PAGE_SIZE
+    query: tuple[tuple[str, str], ...] = ()
 
     @property
     def offset(self) -> int:
@@ -42,7 +44,8 @@ class Pages:
         return min(self.offset + self.size, self.count)
 
     def url(self, number: int) -> str:
-        return self.path if number == 1 else f"{self.path}?{urlencode({'page': number})}"
+        pairs = [*self.query, *([("page", str(number))] if number > 1 else [])]
+        return f"{self.path}?{urlencode(pairs)}" if pairs else self.path
 
     def pagination(self) -> dict[str, Any] | None:
         """The options of ``govukPagination``, or None when everything fits on one page."""

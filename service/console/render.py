@@ -36,6 +36,10 @@ environment = Environment(
 # A new page adds its entry here and passes its key as ``nav`` to ``page()``.
 NAVIGATION = (
     ("dashboard", "Dashboard", "/console"),
+    ("mentees", "Mentees", "/console/mentees"),
+    ("mentors", "Mentors", "/console/mentors"),
+    ("match-runs", "Match runs", "/console/match-runs"),
+    ("pairings", "Pairings", "/console/pairings"),
     ("exclusions", "Exclusions", "/console/exclusions"),
     ("taxonomy", "Taxonomy", "/console/taxonomy"),
 )

@@ -6,6 +6,7 @@ spreadsheet for funders' reports.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func
@@ -153,9 +154,14 @@ def started_by_month(*, session: Session) -> Chart:
         title="Pairings started each month",
         label="Month",
         series=("Pairings started",),
-        rows=[(month,) for month in months],
+        rows=[(_month_name(month),) for month in months],
         counts=[(int(found.get(month, 0)),) for month in months],
     )
+
+
+def _month_name(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, 1).strftime("%B %Y")
 
 
 def _months_between(first: str, last: str) -> list[str]:

@@ -18,6 +18,12 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "/exclusions",
         json={"mentee_id": mentee["id"], "mentor_id": mentor["id"], "note": "Same board."},
     ).json()
+    run = server.api("POST", "/match-runs", json={"min_score": 0}).json()
+    proposal = server.api("GET", f"/match-runs/{run['id']}/proposals").json()["data"][0]
+    paired, _ = register_pair(server)
+    pairing = server.api(
+        "POST", "/pairings", json={"mentee_id": paired["id"], "mentor_id": mentor["id"]}
+    ).json()
     pages = {
         "dashboard": "/console",
         "taxonomy": "/console/taxonomy",
@@ -26,6 +32,22 @@ def test_every_page_at_1280_and_390_pixels(sqlite_visit: Visit) -> None:
         "exclusions": "/console/exclusions",
         "add an exclusion": "/console/exclusions/new",
         "lift an exclusion": f"/console/exclusions/{exclusion['id']}/lift",
+        "mentees": "/console/mentees",
+        "mentors": "/console/mentors",
+        "mentors filtered": "/console/mentors?sector=housing&status=paused&q=nobody",
+        "mentee": f"/console/mentees/{mentee['id']}",
+        "mentor": f"/console/mentors/{mentor['id']}",
+        "erase a mentor": f"/console/mentors/{mentor['id']}/erase",
+        "match runs": "/console/match-runs",
+        "start a match run": "/console/match-runs/new",
+        "match run review": f"/console/match-runs/{run['id']}",
+        "reject a proposal": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}/reject",
+        "pair page": f"/console/match-runs/{run['id']}/proposals/{proposal['id']}",
+        "pairings": "/console/pairings",
+        "pairings filtered": "/console/pairings?status=active&fit=not_a_fit&ending=soon",
+        "end a pairing": f"/console/pairings/{pairing['id']}/end",
+        "pair by hand": f"/console/pairings/new?mentee_id={mentee['id']}",
+        "import": "/console/import",
         "page not found": "/console/no-such-page",
     }
     for width in WIDTHS.values():

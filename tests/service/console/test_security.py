@@ -5,6 +5,7 @@ added without deciding who may use it; every state-changing route is a POST that
 refuses a form without this session's CSRF token, before anything changes.
 """
 
+import base64
 import re
 from collections.abc import Callable
 
@@ -33,6 +34,25 @@ PAGES = {
     ("GET", "/console/exclusions"),
     ("GET", "/console/exclusions/new"),
     ("GET", "/console/exclusions/{exclusion_id}/lift"),
+    ("GET", "/console/mentees"),
+    ("GET", "/console/mentees/{person_id}"),
+    ("GET", "/console/mentees/{person_id}/erase"),
+    ("GET", "/console/mentors"),
+    ("GET", "/console/mentors/{person_id}"),
+    ("GET", "/console/mentors/{person_id}/erase"),
+    ("GET", "/console/match-runs"),
+    ("GET", "/console/match-runs/new"),
+    ("GET", "/console/match-runs/{run_id}"),
+    ("GET", "/console/match-runs/{run_id}/proposals.csv"),
+    ("GET", "/console/match-runs/{run_id}/unmatched.csv"),
+    ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}/reject"),
+    ("GET", "/console/match-runs/{run_id}/proposals/{proposal_id}"),
+    ("GET", "/console/pairings"),
+    ("GET", "/console/pairings/{pairing_id}/end"),
+    ("GET", "/console/import"),
+    ("GET", "/console/pairings/new"),
+    ("GET", "/console/mentors.csv"),
+    ("GET", "/console/mentees.csv"),
 }
 # Forms of a signed-in coordinator, each with a concrete address to forge.
 FORMS = {
@@ -46,6 +66,21 @@ FORMS = {
     ): "/console/taxonomy/region/london/reinstate",
     ("POST", "/console/exclusions/new"): "/console/exclusions/new",
     ("POST", "/console/exclusions/{exclusion_id}/lift"): "/console/exclusions/{exclusion_id}/lift",
+    ("POST", "/console/mentees/{person_id}/status"): "/console/mentees/{mentee_id}/status",
+    ("POST", "/console/mentees/{person_id}/erase"): "/console/mentees/{mentee_id}/erase",
+    ("POST", "/console/mentors/{person_id}/status"): "/console/mentors/{mentor_id}/status",
+    ("POST", "/console/mentors/{person_id}/erase"): "/console/mentors/{mentor_id}/erase",
+    ("POST", "/console/match-runs/new"): "/console/match-runs/new",
+    ("POST", "/console/match-runs/{run_id}/accept"): "/console/match-runs/{run_id}/accept",
+    (
+        "POST",
+        "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
+    ): "/console/match-runs/{run_id}/proposals/{proposal_id}/reject",
+    ("POST", "/console/pairings/{pairing_id}/end"): "/console/pairings/{pairing_id}/end",
+    ("POST", "/console/import"): "/console/import",
+    ("POST", "/console/pairings/new"): "/console/pairings/new",
+    ("POST", "/console/mentees/{person_id}/token"): "/console/mentees/{mentee_id}/token",
+    ("POST", "/console/mentors/{person_id}/token"): "/console/mentors/{mentor_id}/token",
 }
 # Valid fields for each form, so that only the CSRF token decides the outcome.
 FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
@@ -59,6 +94,32 @@ FIELDS: dict[str, Callable[[dict[str, int]], dict[str, str]]] = {
         "mentee_id": str(ids["mentee"]),
         "mentor_id": str(ids["other_mentor"]),
         "reason": "other",
+    },
+    "/console/mentees/{mentee_id}/status": lambda ids: {"status": "withdrawn"},
+    "/console/mentors/{mentor_id}/status": lambda ids: {"status": "paused"},
+    "/console/match-runs/new": lambda ids: {
+        "weights.skills": "1",
+        "weights.sector": "1",
+        "weights.region": "1",
+        "weights.experience": "1",
+        "min_score": "0",
+        "objective": "max_matched",
+        "balance": "0",
+        "waiting_bonus": "0",
+    },
+    "/console/match-runs/{run_id}/accept": lambda ids: {"accept": "possible"},
+    "/console/match-runs/{run_id}/proposals/{proposal_id}/reject": lambda ids: {"reason": "Forged"},
+    "/console/pairings/{pairing_id}/end": lambda ids: {"status": "completed"},
+    "/console/pairings/new": lambda ids: {
+        "mentee_id": str(ids["mentee"]),
+        "mentor_id": str(ids["other_mentor"]),
+    },
+    "/console/import": lambda ids: {
+        "register": "mentors",
+        "content": base64.b64encode(
+            b"name,email,organisation,kind,home_region,sectors,skills\n"
+            b"Forged,forged@example.org,Org,peer,wales,housing,tupe\n"
+        ).decode(),
     },
 }
 
@@ -90,11 +151,20 @@ def people(client: TestClient, coordinator: dict[str, str], session: Session) ->
     session.add(exclusion)
     session.commit()
     assert exclusion.id is not None
+    paired = client.post("/mentees", json=mentee_payload(), headers=coordinator).json()["mentee"]
+    pairing = client.post(
+        "/pairings", json={"mentee_id": paired["id"], "mentor_id": other["id"]}, headers=coordinator
+    ).json()
+    run = client.post("/match-runs", json={"min_score": 0}, headers=coordinator).json()
+    proposals = client.get(f"/match-runs/{run['id']}/proposals", headers=coordinator).json()
     return {
         "mentee": mentee["id"],
         "mentor": mentor["id"],
         "other_mentor": other["id"],
         "exclusion": exclusion.id,
+        "run": run["id"],
+        "proposal": proposals["data"][0]["id"],
+        "pairing": pairing["id"],
     }
 
 
@@ -110,7 +180,14 @@ def snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
 
 
 def forged(path: str, people: dict[str, int]) -> tuple[str, dict[str, str]]:
-    address = path.format(exclusion_id=people["exclusion"])
+    address = path.format(
+        exclusion_id=people["exclusion"],
+        mentee_id=people["mentee"],
+        mentor_id=people["mentor"],
+        run_id=people["run"],
+        proposal_id=people["proposal"],
+        pairing_id=people["pairing"],
+    )
     return address, FIELDS.get(path, lambda ids: {})(people)
 
 
@@ -155,7 +232,8 @@ def test_the_same_forms_with_the_token_do_change_something(
     session.commit()
     before = snapshot(session)
     response = console.post(address, fields)
-    assert response.status_code == 303, response.text
+    # A new token is shown in the answer itself; every other form redirects.
+    assert response.status_code == (200 if path.endswith("/token") else 303), response.text
     if path != "/console/sign-out":
         assert snapshot(session) != before
 
