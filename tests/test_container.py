@@ -479,20 +479,21 @@ def test_image_migrates_serves_and_stops_gracefully(
         )
         assert healthcheck.returncode == 0, healthcheck.stderr.decode()
 
-        status, body = _request(f"{base}/mentors", mentor_payload())
-        assert status == 201, body
-        mentor_id = body["mentor"]["id"]
-        assert body["token"]
+        # An anonymous registration: accepted, to be confirmed by email and approved.
+        payload = mentor_payload()
+        status, body = _request(f"{base}/mentors", payload)
+        assert status == 202, body
 
         engine = make_engine(scratch_database)
         try:
             with engine.connect() as connection:
                 revision = connection.execute(text("SELECT version_num FROM alembic_version"))
                 assert revision.scalar_one() == head_revision()
-                emails = connection.execute(
-                    text("SELECT email FROM mentor WHERE id = :id"), {"id": mentor_id}
+                statuses = connection.execute(
+                    text("SELECT status FROM mentor WHERE email = :email"),
+                    {"email": payload["email"]},
                 )
-                assert emails.scalar_one() == body["mentor"]["email"]
+                assert statuses.scalar_one() == "pending"
         finally:
             engine.dispose()
 

@@ -56,6 +56,7 @@ SCENARIOS = 40
 SLOW_SCENARIOS = 200
 STEPS_PER_SCENARIO = 6
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+REQUEST_TIMEOUT = 60.0
 
 DOCUMENT = create_app(Settings(database_url="sqlite://")).openapi()
 # Spreadsheet uploads are bytes on the wire, like any binary body.
@@ -264,7 +265,9 @@ def _headers(case: schemathesis.Case[Any], world: World) -> dict[str, str] | Non
 
 def _send(case: schemathesis.Case[Any], client: TestClient, world: World) -> None:
     _aim(case, world)
-    response = case.call_and_validate(app=client.app, headers=_headers(case, world), checks=CHECKS)
+    response = case.call_and_validate(
+        app=client.app, headers=_headers(case, world), checks=CHECKS, timeout=REQUEST_TIMEOUT
+    )
     world.statuses[(_mode(case), response.status_code)] += 1
 
 
@@ -300,7 +303,8 @@ def _run_scenarios(
 
         def call(self, case: schemathesis.Case[Any], **kwargs: Any) -> Any:
             _aim(case, world, ids_too=False)
-            return case.call(app=client.app, headers=_headers(case, world))
+            # A busy machine can take over schemathesis's default 10 s on a long sequence.
+            return case.call(app=client.app, headers=_headers(case, world), timeout=REQUEST_TIMEOUT)
 
         def validate_response(
             self, response: Any, case: schemathesis.Case[Any], **kwargs: Any
